@@ -1,0 +1,23 @@
+// Registration of the engine's command families. Each family lives in its own file and registers
+// its commands with Redis's metadata; RegisterEngineCommands is the one explicit list.
+#pragma once
+
+#include "engine/command.h"
+
+namespace keel::engine {
+
+void RegisterStringCommands(CommandTable& table);  // string_commands.cc
+void RegisterBitCommands(CommandTable& table);     // bit_commands.cc
+void RegisterKeyCommands(CommandTable& table);     // key_commands.cc: DEL EXISTS TYPE RENAME ...
+void RegisterExpireCommands(CommandTable& table);  // expire_commands.cc: EXPIRE TTL PERSIST ...
+void RegisterDbCommands(CommandTable& table);      // db_commands.cc: SELECT DBSIZE FLUSHDB SWAPDB ...
+
+inline void RegisterEngineCommands(CommandTable& table) {
+  RegisterStringCommands(table);
+  RegisterBitCommands(table);
+  RegisterKeyCommands(table);
+  RegisterExpireCommands(table);
+  RegisterDbCommands(table);
+}
+
+}  // namespace keel::engine

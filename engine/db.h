@@ -1,0 +1,101 @@
+// One logical database (SELECT 0..15): a hash table of entries with incremental rehashing, and a
+// separate expiry table that holds only volatile keys. Lookups apply lazy expiry; the active
+// expiry cycle samples the expiry table from the cron.
+// Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/entry.h"
+
+namespace keel::engine {
+
+class Keyspace;
+
+class Db {
+ public:
+  Db(Keyspace* ks, int index);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  int index() const { return index_; }
+  size_t size() const;          // keys, including expired ones not yet reclaimed (as DBSIZE)
+  size_t expires_size() const;  // volatile keys
+  // Average TTL in ms of volatile keys seen by the active expiry cycle (INFO keyspace avg_ttl).
+  int64_t avg_ttl() const;
+
+  // Lookups. An expired key is deleted on access (lazy expiry) and reported as absent.
+  // LookupRead also counts keyspace_hits / keyspace_misses, as Redis's lookupKeyRead does.
+  Entry* LookupRead(std::string_view key);
+  Entry* LookupWrite(std::string_view key);
+  // No expiry, no statistics: the raw table (for KEYS/SCAN filtering, tests, persistence).
+  Entry* Find(std::string_view key) const;
+  bool IsExpired(const Entry* e) const;  // against the keyspace's cached time
+
+  // Creates or overwrites `key` with a string value. Integer-looking values that round-trip (Redis's
+  // string2ll rules, at most 20 chars) are stored with the "int" encoding. An existing expiry is kept
+  // only when keep_ttl. Returns the entry, valid until the next change to this Db.
+  Entry* SetString(std::string_view key, std::string_view value, bool keep_ttl = false);
+  Entry* SetInteger(std::string_view key, int64_t value, bool keep_ttl = false);
+  // Replace the value of an existing string entry, keeping its key and expiry. `e` is invalid
+  // afterwards; use the returned entry.
+  Entry* ReplaceString(Entry* e, std::string_view value);
+  Entry* ReplaceInteger(Entry* e, int64_t value);
+  // Makes the value of a string entry a growable heap buffer ("raw") and returns it for in-place
+  // mutation (APPEND, SETRANGE, SETBIT). `e` is updated if the entry moved. The pointer is valid
+  // until the next change to this Db.
+  std::string* MutableString(Entry*& e);
+
+  bool Delete(std::string_view key);  // true when the key existed (expired or not)
+  void DeleteEntry(Entry* e);
+
+  // Expiry: absolute Unix time in ms, or -1 when the key is persistent.
+  int64_t GetExpire(const Entry* e) const;
+  void SetExpire(Entry* e, int64_t when_ms);
+  bool RemoveExpire(Entry* e);  // PERSIST: true when an expiry was removed
+
+  // RENAME: moves `e`'s value and expiry to `new_key` (replacing any entry there) and deletes the
+  // old key. Returns the new entry.
+  Entry* Rename(Entry* e, std::string_view new_key);
+  // MOVE: moves `e` (value and expiry) to `dst` under the same key; `dst` must not hold the key.
+  Entry* MoveTo(Entry* e, Db* dst);
+  // COPY: copies `e` (value and expiry) into `dst` under `new_key`, replacing any entry there.
+  Entry* CopyTo(const Entry* e, Db* dst, std::string_view new_key);
+
+  // A random key that is not expired (deleting expired ones it meets, as RANDOMKEY does), or
+  // nullptr when the db is empty or only expired keys remain after bounded tries.
+  Entry* RandomEntry();
+
+  // Redis's dictScan: calls fn for the entries of one or more buckets and returns the next cursor
+  // (0 when done). Every key present for the whole iteration is returned at least once, also while
+  // the table is rehashing or is resized between calls.
+  uint64_t Scan(uint64_t cursor, const std::function<void(const Entry*)>& fn) const;
+  // Visits every entry (KEYS). `fn` must not change the Db.
+  void ForEach(const std::function<void(const Entry*)>& fn) const;
+
+  // Drops every key (FLUSHDB); returns how many were removed.
+  size_t Clear();
+  void SwapContents(Db* other);  // SWAPDB
+
+  // Incremental rehashing: one step per lookup while rehashing, plus RehashFor() from the cron.
+  // Returns true if rehashing is still in progress after spending about `us` microseconds.
+  bool RehashFor(int64_t us);
+  // Shrinks tables when they are mostly empty (Redis's tryResizeHashTables), from the cron.
+  void MaybeResize();
+  // One round of the active expiry cycle over this db's volatile keys; see Keyspace.
+  // Returns the number of keys expired; `*sampled` receives how many were checked.
+  size_t ExpireSample(size_t max_checks, size_t* sampled);
+
+ private:
+  struct Impl;
+  Keyspace* ks_;
+  int index_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace keel::engine
