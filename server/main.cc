@@ -1,0 +1,2 @@
+// keel-server entry point (being written).
+int main() { return 0; }
