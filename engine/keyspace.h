@@ -42,6 +42,8 @@ class Keyspace {
 
   // DEBUG SET-ACTIVE-EXPIRE.
   bool active_expire_enabled = true;
+  // proto-max-bulk-len: the largest string a command may build (APPEND, SETRANGE, SETBIT).
+  int64_t proto_max_bulk_len = 512ll * 1024 * 1024;
 
   enum class ExpireCycle { kSlow, kFast };
   // Redis's adaptive cycle: samples volatile keys per db (20 per round), repeats while more than
