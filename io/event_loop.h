@@ -3,7 +3,8 @@
 // into a provided buffer ring, one send in flight per connection, DEFER_TASKRUN) and epoll, which
 // takes over when io_uring cannot be set up or is forced by configuration.
 //
-// Loop thread only: every method must be called from the thread that runs Run().
+// Loop thread only: every method must be called from the thread that runs Run(), and that must be
+// the thread that called Create() (io_uring's SINGLE_ISSUER).
 #pragma once
 
 #include <sys/uio.h>
@@ -24,13 +25,18 @@ class Connection {
   // Bytes received from the peer. The view is only valid during the call.
   virtual void OnData(std::string_view bytes) = 0;
   // Fills up to `max` iovecs with output ready to send and returns how many were filled (0: none).
-  // The memory they point to must stay valid and unchanged until OnSent() is called.
+  // The memory they point to must stay valid and unchanged until OnSent() (or OnClosed()) is
+  // called; output produced meanwhile must go elsewhere (e.g. a second buffer). Never called
+  // while a send of this connection is in flight.
   virtual size_t GatherOutput(struct iovec* iov, size_t max) = 0;
   // `n` bytes of the gathered output reached the socket (may be fewer than gathered: a short send).
+  // The loop gathers again after the next before-sleep, so a short send needs no new WantWrite().
   virtual void OnSent(size_t n) = 0;
   // The connection is gone: the peer closed it, an error occurred (err is a positive errno, or 0),
-  // or Close() was requested and the pending output has been flushed. Called exactly once; after it
-  // returns the loop never touches this object again and the owner may delete it.
+  // or Close() was requested and the pending output has been flushed. Called exactly once, from the
+  // loop itself (never from inside Close()); after it returns the loop never touches this object
+  // again and the owner may delete it. On peer EOF (err 0) output still pending is flushed first,
+  // since a peer that only shut down its write side still reads the replies.
   virtual void OnClosed(int err) = 0;
 };
 
@@ -50,13 +56,18 @@ class EventLoop {
   // kAuto tries io_uring and falls back to epoll; `*fallback_reason` (if given) explains why.
   static Result<std::unique_ptr<EventLoop>> Create(Backend backend,
                                                    std::string* fallback_reason = nullptr);
+  // Closes the fds of connections still open without calling their OnClosed(), and unblocks the
+  // signals HandleSignals() blocked.
   virtual ~EventLoop() = default;
 
   // "io_uring" or "epoll".
   virtual const char* BackendName() const = 0;
 
   // Starts accepting on a listening socket. `on_accept` gets each new connected fd (already
-  // non-blocking, TCP_NODELAY set) and its peer address; it either calls AddConnection or closes fd.
+  // non-blocking, TCP_NODELAY set) and its peer address; it either calls AddConnection or closes
+  // fd. The caller keeps owning `listen_fd`. Closing it does not stop the io_uring backend from
+  // accepting (the kernel holds the socket until the loop is destroyed), so close it only on the
+  // way out.
   virtual Status AddListener(int listen_fd,
                              std::function<void(int fd, const PeerAddress&)> on_accept) = 0;
 
@@ -69,7 +80,11 @@ class EventLoop {
   virtual void WantWrite(ConnId id) = 0;
 
   // Stops receiving and closes the connection once its pending output is flushed (or at once when
-  // `flush` is false). OnClosed() follows, possibly from within this call.
+  // `flush` is false, dropping it). OnClosed() follows later in the same or a later iteration,
+  // never from within this call, so Close() is safe inside OnData(). A Close(id, false) after a
+  // Close(id, true) abandons the flush (e.g. a peer that never reads). Ids of connections already
+  // closed are ignored here and by WantWrite(): an id carries its slot's generation, so a stale id
+  // never reaches a later connection in the same slot (until 2^24 reuses of that slot).
   virtual void Close(ConnId id, bool flush) = 0;
 
   // Calls `fn` every `interval_ms` milliseconds (the cron at `hz`). Returns a timer id.
