@@ -26,6 +26,8 @@ class Db {
   int index() const { return index_; }
   size_t size() const;          // keys, including expired ones not yet reclaimed (as DBSIZE)
   size_t expires_size() const;  // volatile keys
+  // Buckets of the expiry table (Redis's dictSlots): the active cycle skips a sparse one.
+  size_t expires_slots() const;
   // Average TTL in ms of volatile keys seen by the active expiry cycle (INFO keyspace avg_ttl).
   int64_t avg_ttl() const;
 

@@ -14,6 +14,10 @@ namespace keel::engine {
 // Redis's OBJ_* numbering (also the RDB type families).
 enum class ObjType : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4, kStream = 6 };
 
+// Redis's LRU clock: seconds, wrapping at 24 bits (LRU_CLOCK_MAX, LRU_CLOCK_RESOLUTION).
+inline constexpr uint32_t kLruClockMax = (1u << 24) - 1;
+inline constexpr int64_t kLruClockResolutionMs = 1000;
+
 // Redis's `TYPE` reply for a type.
 const char* TypeName(ObjType t);
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "engine/db.h"
@@ -21,6 +22,15 @@ struct KeyspaceStats {
   uint64_t keyspace_misses = 0;
 };
 
+// Told about keys the keyspace removes by itself (lazy and active expiry, RANDOMKEY), so later
+// layers can propagate a DEL to the AOF and invalidate WATCHes. Called before the entry is freed;
+// must not change the keyspace.
+class KeyspaceObserver {
+ public:
+  virtual ~KeyspaceObserver() = default;
+  virtual void OnKeyExpired(Db& db, std::string_view key) = 0;
+};
+
 class Keyspace {
  public:
   // `clock` must outlive the keyspace.
@@ -35,6 +45,10 @@ class Keyspace {
   int64_t now_ms() const { return now_ms_; }
   void UpdateTime() { now_ms_ = clock_->NowMs(); }
   const io::Clock* clock() const { return clock_; }
+  // Redis's LRU_CLOCK: seconds of the cached time, 24 bits (kLruClockMax), for Entry::lru().
+  uint32_t LruClock() const {
+    return static_cast<uint32_t>(now_ms_ / kLruClockResolutionMs) & kLruClockMax;
+  }
 
   KeyspaceStats& stats() { return stats_; }
   // Changes since the last successful save (Redis's server.dirty).
@@ -42,6 +56,9 @@ class Keyspace {
 
   // DEBUG SET-ACTIVE-EXPIRE.
   bool active_expire_enabled = true;
+  // Set while loading an RDB or replaying the AOF: keys are then never expired (Redis's
+  // keyIsExpired), so replayed commands see exactly the data they saw when they were logged.
+  bool loading = false;
   // proto-max-bulk-len: the largest string a command may build (APPEND, SETRANGE, SETBIT).
   int64_t proto_max_bulk_len = 512ll * 1024 * 1024;
 
@@ -49,6 +66,17 @@ class Keyspace {
   // Redis's adaptive cycle: samples volatile keys per db (20 per round), repeats while more than
   // 10% of the sample was expired, within 25% of a cron period (slow, `hz` given) or 1000 us (fast).
   void ActiveExpireCycle(ExpireCycle type, int hz);
+
+  // `observer` (may be null) must outlive the keyspace or be reset first.
+  void set_observer(KeyspaceObserver* observer) { observer_ = observer; }
+  KeyspaceObserver* observer() const { return observer_; }
+
+  // Call with false while a fork child (snapshot, AOF rewrite) runs and true when it is reaped:
+  // tables then grow only when overfull (5 keys per bucket), never shrink, the cron does no
+  // rehashing, and reads do not update LRU clocks, so the parent dirties as few shared pages as
+  // possible. Process-wide (it sets the Dict resize policy), like the fork itself.
+  void SetResizeAllowed(bool allowed);
+  bool resize_allowed() const;
 
   // Swaps the contents of two databases (SWAPDB).
   void SwapDbs(int a, int b);
@@ -65,6 +93,11 @@ class Keyspace {
   int expire_db_cursor_ = 0;
   bool timelimit_exit_ = false;
   int64_t last_fast_cycle_us_ = 0;
+  double stale_fraction_ = 0;    // running average of expired/sampled (expired_stale_perc)
+  int64_t expire_cycle_us_ = 0;  // total time spent in active expiry
+  int resize_db_cursor_ = 0;     // DatabasesCron positions, as in Redis
+  int rehash_db_cursor_ = 0;
+  KeyspaceObserver* observer_ = nullptr;
 };
 
 }  // namespace keel::engine

@@ -54,10 +54,8 @@ std::optional<T> ParseFloating(std::string_view s, F conv) {
   errno = 0;
   T v = conv(buf, &end);
   if (static_cast<size_t>(end - buf) != s.size()) return std::nullopt;
-  if (errno == ERANGE && (v == 0 || std::isinf(v))) {
-    // Redis accepts underflow to zero only via the ERANGE-free path; overflow is an error.
-    if (std::isinf(v)) return std::nullopt;
-  }
+  // Overflow to infinity and underflow to zero are errors, as in Redis; a denormal result is not.
+  if (errno == ERANGE && (v == 0 || std::isinf(v))) return std::nullopt;
   if (std::isnan(v)) return std::nullopt;
   return v;
 }

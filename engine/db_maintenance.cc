@@ -1,0 +1,78 @@
+// Db operations over the whole table rather than one key: random keys, SCAN and iteration,
+// FLUSHDB and SWAPDB, and the cron's incremental rehashing and shrinking.
+#include <functional>
+#include <utility>
+
+#include "engine/db.h"
+#include "engine/db_impl.h"
+#include "engine/keyspace.h"
+
+namespace keel::engine {
+
+namespace {
+// Redis's dbRandomKey gives up after this many volatile picks when every key is volatile.
+constexpr int kRandomKeyMaxTries = 100;
+// Buckets moved between clock reads in RehashFor (dictRehashMilliseconds' batch).
+constexpr int kRehashBatch = 100;
+}  // namespace
+
+Entry* Db::RandomEntry() {
+  // When every key has an expiry they may all be logically expired; without a bound the loop below
+  // would then delete the whole db in one call. Keel returns nullptr after the bounded tries.
+  bool all_volatile = impl_->keys.size() == impl_->expires.size();
+  int tries = kRandomKeyMaxTries;
+  for (;;) {
+    Entry* e = impl_->keys.FairRandom();
+    if (e == nullptr) return nullptr;
+    if (!e->has_expire()) return e;
+    if (all_volatile && --tries == 0) return nullptr;
+    if (!impl_->Expired(e)) return e;
+    impl_->ExpireEntry(e);
+  }
+}
+
+uint64_t Db::Scan(uint64_t cursor, const std::function<void(const Entry*)>& fn) const {
+  return impl_->keys.Scan(cursor, [&fn](Entry* e) { fn(e); });
+}
+
+void Db::ForEach(const std::function<void(const Entry*)>& fn) const {
+  impl_->keys.ForEach([&fn](Entry* e) { fn(e); });
+}
+
+size_t Db::Clear() {
+  size_t n = impl_->keys.size();
+  impl_->expires.Clear([](ExpireNode* x) { delete x; });
+  impl_->keys.Clear([](Entry* e) { EntryOps::Free(e); });
+  impl_->avg_ttl = 0;
+  impl_->expires_cursor = 0;
+  return n;
+}
+
+void Db::SwapContents(Db* other) {
+  // The data moves; each Impl keeps its own Db and Keyspace back-pointers.
+  impl_->keys.Swap(other->impl_->keys);
+  impl_->expires.Swap(other->impl_->expires);
+  std::swap(impl_->avg_ttl, other->impl_->avg_ttl);
+  std::swap(impl_->expires_cursor, other->impl_->expires_cursor);
+}
+
+bool Db::RehashFor(int64_t us) {
+  const io::Clock* clock = ks_->clock();
+  int64_t start = clock->MonotonicUs();
+  // The main table first, then the expiry table, as Redis's incrementallyRehash.
+  while (impl_->keys.Rehash(kRehashBatch)) {
+    if (clock->MonotonicUs() - start > us) return true;
+  }
+  while (impl_->expires.Rehash(kRehashBatch)) {
+    if (clock->MonotonicUs() - start > us) return true;
+  }
+  return false;
+}
+
+void Db::MaybeResize() {
+  if (!DictResizeAllowed()) return;
+  if (impl_->keys.NeedsShrink()) impl_->keys.ShrinkToFit();
+  if (impl_->expires.NeedsShrink()) impl_->expires.ShrinkToFit();
+}
+
+}  // namespace keel::engine

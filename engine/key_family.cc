@@ -1,0 +1,71 @@
+// Helpers shared by the generic key, expiry and database command families; see key_family.h.
+#include "engine/key_family.h"
+
+#include <climits>
+#include <utility>
+
+#include "engine/keyspace.h"
+#include "engine/parse.h"
+
+namespace keel::engine::key_family {
+
+Entry* LookupReadNoTouch(CommandContext& ctx, std::string_view key) {
+  Db* db = ctx.db;
+  Entry* e = db->Find(key);
+  if (e != nullptr && db->IsExpired(e)) {
+    // LookupWrite does the lazy-expiry bookkeeping (expired_keys, the observer's DEL) and, as the
+    // key is expired, returns nullptr without touching anything.
+    e = db->LookupWrite(key);
+  }
+  KeyspaceStats& stats = ctx.ks->stats();
+  if (e == nullptr) {
+    stats.keyspace_misses++;
+  } else {
+    stats.keyspace_hits++;
+  }
+  return e;
+}
+
+bool ExpireIfNeeded(Db* db, std::string_view key) {
+  Entry* e = db->Find(key);
+  if (e == nullptr || !db->IsExpired(e)) return false;
+  db->LookupWrite(key);
+  return true;
+}
+
+std::optional<int> ParseIntOrReply(CommandContext& ctx, std::string_view arg,
+                                   std::string_view error) {
+  std::optional<int64_t> v = ParseInt64(arg);
+  if (!v) {
+    ctx.reply->AddError(error.empty() ? kErrNotInteger : error);
+    return std::nullopt;
+  }
+  if (*v < INT_MIN || *v > INT_MAX) {
+    ctx.reply->AddError(error.empty()
+                            ? "value is out of range, value must between -2147483648 and 2147483647"
+                            : error);
+    return std::nullopt;
+  }
+  return static_cast<int>(*v);
+}
+
+void AddCommands(CommandTable& table, const char* group, std::initializer_list<SpecInit> specs) {
+  for (const SpecInit& s : specs) {
+    CommandSpec spec;
+    spec.name = s.name;
+    spec.arity = s.arity;
+    spec.flags = s.flags;
+    spec.first_key = s.first_key;
+    spec.last_key = s.last_key;
+    spec.key_step = s.key_step;
+    spec.handler = s.handler;
+    spec.group = group;
+    spec.since = s.since;
+    spec.summary = s.summary;
+    spec.complexity = s.complexity;
+    spec.syntax = s.syntax;
+    table.Add(std::move(spec));
+  }
+}
+
+}  // namespace keel::engine::key_family
