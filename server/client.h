@@ -1,0 +1,100 @@
+// A client connection: its query buffer and request parser, its session state (selected db,
+// authentication, name), and its output buffers. Commands run as soon as a complete request has
+// arrived; replies of one loop iteration are gathered and sent with a single send.
+// Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "engine/command.h"
+#include "formats/resp_parser.h"
+#include "formats/resp_writer.h"
+#include "io/event_loop.h"
+
+namespace keel::server {
+
+class Server;
+
+class Client final : public io::Connection, public engine::SessionState {
+ public:
+  Client(Server* server, uint64_t id, int fd, const io::PeerAddress& peer, std::string laddr);
+  ~Client() override;
+
+  // io::Connection
+  void OnData(std::string_view bytes) override;
+  size_t GatherOutput(struct iovec* iov, size_t max) override;
+  void OnSent(size_t n) override;
+  void OnClosed(int err) override;
+
+  uint64_t id() const { return id_; }
+  io::ConnId conn_id() const { return conn_id_; }
+  void set_conn_id(io::ConnId id) { conn_id_ = id; }
+  Server* server() const { return server_; }
+  formats::ReplyWriter& reply() { return reply_; }
+
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+  const std::string& addr() const { return addr_; }
+  const std::string& laddr() const { return laddr_; }
+  const io::PeerAddress& peer() const { return peer_; }
+  int fd() const { return fd_; }
+  int64_t ctime_ms() const { return ctime_ms_; }
+  int64_t last_interaction_ms() const { return last_interaction_ms_; }
+  const std::string& last_command() const { return last_command_; }
+  void set_last_command(std::string_view full_name) { last_command_.assign(full_name); }
+
+  bool authenticated() const { return authenticated_; }
+  void SetAuthenticated(bool yes);
+
+  // Ask to close the connection once the pending replies are written (QUIT, protocol errors).
+  void CloseAfterReply() { close_after_reply_ = true; }
+  // Close as soon as possible, dropping pending output (CLIENT KILL, timeouts, limits).
+  void CloseAsap();
+  bool closing() const { return close_after_reply_ || close_asap_; }
+
+  // CLIENT LIST / CLIENT INFO line (without the trailing newline).
+  std::string InfoLine(int64_t now_ms) const;
+  size_t query_buffer_bytes() const { return query_.size() - query_pos_; }
+  size_t output_bytes() const { return fill_.size() + (sending_.size() - send_offset_); }
+
+ private:
+  // Parses and runs every complete request in `buf` from *pos on.
+  void ProcessRequests(std::string_view buf, size_t* pos);
+  void ScheduleWrite();
+  void CheckOutputLimits();
+
+  Server* server_;
+  uint64_t id_;
+  io::ConnId conn_id_ = 0;
+  int fd_;
+  io::PeerAddress peer_;
+  std::string addr_;
+  std::string laddr_;
+  std::string name_;
+  std::string last_command_ = "NULL";
+  int64_t ctime_ms_;
+  int64_t last_interaction_ms_;
+  int64_t soft_limit_since_ms_ = 0;
+  bool authenticated_ = false;
+  bool close_after_reply_ = false;
+  bool close_asap_ = false;
+  bool write_scheduled_ = false;
+  bool closed_ = false;
+
+  // Unparsed input: bytes from query_pos_ on. Requests that arrive whole in one read are parsed
+  // straight from the receive buffer and never copied here.
+  std::string query_;
+  size_t query_pos_ = 0;
+  formats::RequestParser parser_;
+
+  // Replies are appended to fill_ while sending_ may be in flight; the kernel reads sending_ until
+  // OnSent, so it is never modified before then (one send in flight per connection).
+  std::string fill_;
+  std::string sending_;
+  size_t send_offset_ = 0;
+  formats::ReplyWriter reply_;
+};
+
+}  // namespace keel::server

@@ -1,0 +1,270 @@
+// CLIENT ID | SETNAME | GETNAME | LIST | INFO | KILL | HELP.
+#include <vector>
+
+#include "engine/parse.h"
+#include "server/client.h"
+#include "server/server.h"
+
+namespace keel::server {
+
+bool IsValidClientName(std::string_view name);  // connection_commands.cc
+
+namespace {
+
+using engine::CommandContext;
+using engine::CommandSpec;
+using engine::EqualsIgnoreCase;
+
+bool ValidClientType(std::string_view type) {
+  return EqualsIgnoreCase(type, "normal") || EqualsIgnoreCase(type, "master") ||
+         EqualsIgnoreCase(type, "replica") || EqualsIgnoreCase(type, "slave") ||
+         EqualsIgnoreCase(type, "pubsub");
+}
+
+// Every Keel client is a "normal" one until pub/sub and replication exist.
+bool ClientIsType(const Client& /*c*/, std::string_view type) {
+  return EqualsIgnoreCase(type, "normal");
+}
+
+void ClientId(CommandContext& ctx) {
+  ctx.reply->AddInteger(static_cast<int64_t>(CallingClient(ctx).id()));
+}
+
+void ClientSetName(CommandContext& ctx) {
+  if (!IsValidClientName(ctx.arg(2))) {
+    ctx.reply->AddError("Client names cannot contain spaces, newlines or special characters.");
+    return;
+  }
+  CallingClient(ctx).set_name(std::string(ctx.arg(2)));
+  ctx.reply->AddOk();
+}
+
+void ClientGetName(CommandContext& ctx) {
+  const std::string& name = CallingClient(ctx).name();
+  if (name.empty()) {
+    ctx.reply->AddNullBulk();
+  } else {
+    ctx.reply->AddBulk(name);
+  }
+}
+
+void ClientList(CommandContext& ctx) {
+  Client& self = CallingClient(ctx);
+  Server& server = *self.server();
+  std::string type;
+  std::vector<uint64_t> ids;
+  if (ctx.argc() == 4 && EqualsIgnoreCase(ctx.arg(2), "TYPE")) {
+    if (!ValidClientType(ctx.arg(3))) {
+      ctx.reply->AddError("Unknown client type '" + std::string(ctx.arg(3)) + "'");
+      return;
+    }
+    type = ctx.arg(3);
+  } else if (ctx.argc() > 3 && EqualsIgnoreCase(ctx.arg(2), "ID")) {
+    for (size_t i = 3; i < ctx.argc(); ++i) {
+      auto id = engine::ParseInt64(ctx.arg(i));
+      if (!id || *id <= 0) {
+        ctx.reply->AddError("Invalid client ID");
+        return;
+      }
+      ids.push_back(static_cast<uint64_t>(*id));
+    }
+  } else if (ctx.argc() != 2) {
+    ctx.reply->AddError(engine::kErrSyntax);
+    return;
+  }
+  int64_t now = server.clock().NowMs();
+  std::string out;
+  auto add = [&](const Client& c) {
+    out += c.InfoLine(now);
+    out += '\n';
+  };
+  if (!ids.empty()) {
+    for (uint64_t id : ids) {
+      auto it = server.clients().find(id);
+      if (it != server.clients().end()) add(*it->second);
+    }
+  } else {
+    for (const auto& [id, c] : server.clients()) {
+      if (type.empty() || ClientIsType(*c, type)) add(*c);
+    }
+  }
+  ctx.reply->AddBulk(out);
+}
+
+void ClientInfo(CommandContext& ctx) {
+  Client& self = CallingClient(ctx);
+  ctx.reply->AddBulk(self.InfoLine(self.server()->clock().NowMs()) + "\n");
+}
+
+void ClientKill(CommandContext& ctx) {
+  Client& self = CallingClient(ctx);
+  Server& server = *self.server();
+  std::vector<Client*> victims;
+  if (ctx.argc() == 3) {
+    // Old form: CLIENT KILL addr:port.
+    for (const auto& [id, c] : server.clients()) {
+      if (c->addr() == ctx.arg(2)) victims.push_back(c);
+    }
+    if (victims.empty()) {
+      ctx.reply->AddError("No such client");
+      return;
+    }
+  } else {
+    if ((ctx.argc() - 2) % 2 != 0) {
+      ctx.reply->AddError(engine::kErrSyntax);
+      return;
+    }
+    uint64_t id = 0;
+    std::string type, addr, laddr, user;
+    bool skipme = true;
+    for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
+      std::string_view opt = ctx.arg(i), val = ctx.arg(i + 1);
+      if (EqualsIgnoreCase(opt, "ID")) {
+        auto v = engine::ParseInt64(val);
+        if (!v || *v <= 0) {
+          ctx.reply->AddError("client-id should be greater than 0");
+          return;
+        }
+        id = static_cast<uint64_t>(*v);
+      } else if (EqualsIgnoreCase(opt, "TYPE")) {
+        if (!ValidClientType(val)) {
+          ctx.reply->AddError("Unknown client type '" + std::string(val) + "'");
+          return;
+        }
+        type = val;
+      } else if (EqualsIgnoreCase(opt, "ADDR")) {
+        addr = val;
+      } else if (EqualsIgnoreCase(opt, "LADDR")) {
+        laddr = val;
+      } else if (EqualsIgnoreCase(opt, "USER")) {
+        if (val != "default") {
+          ctx.reply->AddError("No such user '" + std::string(val) + "'");
+          return;
+        }
+        user = val;
+      } else if (EqualsIgnoreCase(opt, "SKIPME")) {
+        if (EqualsIgnoreCase(val, "yes")) {
+          skipme = true;
+        } else if (EqualsIgnoreCase(val, "no")) {
+          skipme = false;
+        } else {
+          ctx.reply->AddError(engine::kErrSyntax);
+          return;
+        }
+      } else {
+        ctx.reply->AddError(engine::kErrSyntax);
+        return;
+      }
+    }
+    for (const auto& [cid, c] : server.clients()) {
+      if (id != 0 && c->id() != id) continue;
+      if (!type.empty() && !ClientIsType(*c, type)) continue;
+      if (!addr.empty() && c->addr() != addr) continue;
+      if (!laddr.empty() && c->laddr() != laddr) continue;
+      if (skipme && c == &self) continue;
+      victims.push_back(c);
+    }
+  }
+  size_t killed = 0;
+  for (Client* c : victims) {
+    ++killed;
+    if (c == &self) {
+      self.CloseAfterReply();  // reply first, then close, as Redis does for a self-kill
+    } else if (!c->closing()) {
+      server.loop().Close(c->conn_id(), false);
+    }
+  }
+  if (ctx.argc() == 3) {
+    ctx.reply->AddOk();
+  } else {
+    ctx.reply->AddInteger(static_cast<int64_t>(killed));
+  }
+}
+
+void ClientHelp(CommandContext& ctx) {
+  static const char* kLines[] = {
+      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GETNAME",
+      "    Return the name of the current connection.",
+      "ID",
+      "    Return the ID of the current connection.",
+      "INFO",
+      "    Return information about the current client connection.",
+      "KILL <ip:port>",
+      "    Kill connection made from <ip:port>.",
+      "KILL <option> <value> [<option> <value> [...]]",
+      "    Kill connections. Options are:",
+      "    * ADDR (<ip:port>|<unixsocket>:0)",
+      "      Kill connections made from the specified address",
+      "    * LADDR (<ip:port>|<unixsocket>:0)",
+      "      Kill connections made to specified local address",
+      "    * TYPE (normal|master|replica|pubsub)",
+      "      Kill connections by type.",
+      "    * USER <username>",
+      "      Kill connections authenticated by <username>.",
+      "    * SKIPME (YES|NO)",
+      "      Skip killing current connection (default: yes).",
+      "    * ID <client-id>",
+      "      Kill connections by client id.",
+      "LIST [options ...]",
+      "    Return information about client connections. Options:",
+      "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+      "      Return clients of specified type.",
+      "SETNAME <name>",
+      "    Assign the name <name> to the current connection.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply->AddArrayHeader(sizeof(kLines) / sizeof(kLines[0]));
+  for (const char* line : kLines) ctx.reply->AddSimple(line);
+}
+
+CommandSpec Sub(const char* name, int arity, uint32_t flags, engine::CommandHandler h,
+                const char* since, const char* summary, const char* complexity,
+                const char* syntax) {
+  CommandSpec s;
+  s.name = name;
+  s.arity = arity;
+  s.flags = flags;
+  s.handler = h;
+  s.group = "connection";
+  s.since = since;
+  s.summary = summary;
+  s.complexity = complexity;
+  s.syntax = syntax;
+  return s;
+}
+
+}  // namespace
+
+void RegisterClientCommand(engine::CommandTable& table) {
+  using namespace engine;  // NOLINT: flag names
+  const uint32_t kConn = kCmdNoScript | kCmdLoading | kCmdStale;
+  CommandSpec client = Sub("client", -2, 0, nullptr, "2.4.0",
+                           "A container for client connection commands", "Depends on subcommand.",
+                           "");
+  client.subcommands.push_back(Sub("id", 2, kConn, ClientId, "5.0.0",
+                                   "Returns the client ID for the current connection", "O(1)", ""));
+  client.subcommands.push_back(Sub("setname", 3, kConn, ClientSetName, "2.6.9",
+                                   "Set the current connection name", "O(1)", "connection-name"));
+  client.subcommands.push_back(Sub("getname", 2, kConn, ClientGetName, "2.6.9",
+                                   "Get the current connection name", "O(1)", ""));
+  client.subcommands.push_back(
+      Sub("list", -2, kCmdAdmin | kConn, ClientList, "2.4.0",
+          "Get the list of client connections", "O(N) where N is the number of client connections",
+          "[TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]"));
+  client.subcommands.push_back(Sub("info", 2, kConn, ClientInfo, "6.2.0",
+                                   "Returns information about the current client connection.",
+                                   "O(1)", ""));
+  client.subcommands.push_back(Sub(
+      "kill", -3, kCmdAdmin | kConn, ClientKill, "2.4.0", "Kill the connection of a client",
+      "O(N) where N is the number of client connections",
+      "ip:port | [ID client-id] [TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB] [USER username] "
+      "[ADDR ip:port] [LADDR ip:port] [SKIPME yes/no]"));
+  client.subcommands.push_back(Sub("help", 2, kCmdLoading | kCmdStale, ClientHelp, "5.0.0",
+                                   "Show helpful text about the different subcommands", "O(1)",
+                                   ""));
+  table.Add(std::move(client));
+}
+
+}  // namespace keel::server

@@ -1,0 +1,332 @@
+// Server lifecycle and the command dispatcher. The dispatcher applies Redis's checks in Redis's
+// order (unknown command, arity, authentication) so error replies match byte for byte.
+#include "server/server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+
+#include "engine/commands.h"
+#include "engine/memory.h"
+#include "engine/parse.h"
+#include "io/socket.h"
+#include "server/client.h"
+#include "server/log.h"
+
+namespace keel::server {
+
+namespace {
+
+std::string RandomHex(size_t n) {
+  unsigned char bytes[64];
+  if (getrandom(bytes, sizeof(bytes), 0) != static_cast<ssize_t>(sizeof(bytes))) {
+    for (size_t i = 0; i < sizeof(bytes); ++i) bytes[i] = static_cast<unsigned char>(rand());
+  }
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += kHex[bytes[i % sizeof(bytes)] & 15];
+  return out;
+}
+
+// "ip:port" of the local end of a connection, as CLIENT LIST's laddr shows it.
+std::string LocalAddress(int fd) {
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof(ss);
+  if (getsockname(fd, reinterpret_cast<struct sockaddr*>(&ss), &len) != 0) return "?:0";
+  char ip[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<struct sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+    port = ntohs(a->sin_port);
+    return std::string(ip) + ":" + std::to_string(port);
+  }
+  if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<struct sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+    port = ntohs(a->sin6_port);
+    return "[" + std::string(ip) + "]:" + std::to_string(port);
+  }
+  return "/unixsocket:0";
+}
+
+// Redis formats request arguments into errors with printf's "%.*s", which stops at a NUL byte.
+std::string_view CString(std::string_view s, size_t max) {
+  size_t nul = s.find('\0');
+  return s.substr(0, std::min(nul, max));
+}
+
+// Redis's texts for the two dispatcher errors that quote the request.
+std::string UnknownCommandError(std::span<const std::string_view> args) {
+  std::string quoted;
+  for (size_t i = 1; i < args.size() && quoted.size() < 128; ++i) {
+    size_t room = 128 - quoted.size();
+    quoted += "'";
+    quoted.append(CString(args[i], room));
+    quoted += "' ";
+  }
+  std::string name(CString(args[0], 128));
+  return "unknown command '" + name + "', with args beginning with: " + quoted;
+}
+
+}  // namespace
+
+double ServerStats::Metric::Average() const {
+  uint64_t sum = 0;
+  for (uint64_t s : samples) sum += s;
+  return static_cast<double>(sum) / 16.0;
+}
+
+Server::Server(std::unique_ptr<ConfigStore> config)
+    : config_(std::move(config)), clock_(io::SystemClock::Default()) {
+  keyspace_ = std::make_unique<engine::Keyspace>(static_cast<int>(config_->config().databases),
+                                                 clock_);
+  keyspace_->proto_max_bulk_len = config_->config().proto_max_bulk_len;
+  engine::RegisterEngineCommands(commands_);
+  RegisterConnectionCommands(commands_);
+  RegisterClientCommand(commands_);
+  RegisterServerCommands(commands_);
+  RegisterInfoCommand(commands_);
+  run_id_ = RandomHex(40);
+  InstallConfigHooks();
+}
+
+Server::~Server() {
+  for (int fd : listeners_) close(fd);
+  // The loop goes first: it may still report closed connections; whatever clients remain after
+  // that are deleted here.
+  loop_.reset();
+  for (auto& [id, c] : clients_) delete c;
+  clients_.clear();
+}
+
+Status Server::Start() {
+  Config& cfg = config();
+  io::EventLoop::Backend backend = io::EventLoop::Backend::kAuto;
+  if (cfg.io_backend == IoBackend::kIoUring) backend = io::EventLoop::Backend::kIoUring;
+  if (cfg.io_backend == IoBackend::kEpoll) backend = io::EventLoop::Backend::kEpoll;
+  std::string fallback_reason;
+  auto loop = io::EventLoop::Create(backend, &fallback_reason);
+  if (!loop.has_value()) return loop.error();
+  loop_ = std::move(loop).value();
+  if (!fallback_reason.empty()) {
+    Log(LogLevel::kWarning, "io_uring is not available (%s); using the epoll backend instead.",
+        fallback_reason.c_str());
+  }
+
+  for (const std::string& spec : cfg.bind) {
+    // "-addr" means: skip this address if it is unavailable (Redis 7's optional bind).
+    bool optional = !spec.empty() && spec[0] == '-';
+    std::string addr = optional ? spec.substr(1) : spec;
+    auto fd = io::ListenTcp(addr, static_cast<int>(cfg.port), static_cast<int>(cfg.tcp_backlog));
+    if (!fd.has_value()) {
+      if (optional) continue;
+      return Status::IoError("Could not create server TCP listening socket " + addr + ":" +
+                                 std::to_string(cfg.port) + ": " +
+                                 std::string(fd.error().message()),
+                             fd.error().sys_errno());
+    }
+    listeners_.push_back(*fd);
+    bound_port_ = io::LocalPort(*fd);
+    KEEL_RETURN_IF_ERROR(loop_->AddListener(
+        *fd, [this](int cfd, const io::PeerAddress& peer) { OnAccept(cfd, peer); }));
+  }
+  if (listeners_.empty()) return Status::InvalidArgument("Failed listening on any bind address");
+
+  cron_timer_ = loop_->AddTimer(1000 / cfg.hz, [this] { Cron(); });
+  loop_->SetBeforeSleep([this] { BeforeSleep(); });
+  KEEL_RETURN_IF_ERROR(loop_->HandleSignals([this](int signo) {
+    Log(LogLevel::kWarning, "Received %s scheduling shutdown...",
+        signo == SIGINT ? "SIGINT" : "SIGTERM");
+    Shutdown("signal");
+  }));
+  start_time_ms_ = clock_->NowMs();
+  return Status::Ok();
+}
+
+Status Server::Run() {
+  Log(LogLevel::kNotice, "Ready to accept connections tcp");
+  Status s = loop_->Run();
+  Log(LogLevel::kWarning, "Keel is now ready to exit, bye bye...");
+  return s;
+}
+
+void Server::Shutdown(std::string_view reason) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  Log(LogLevel::kWarning, "User requested shutdown (%.*s)...", static_cast<int>(reason.size()),
+      reason.data());
+  for (int fd : listeners_) close(fd);
+  listeners_.clear();
+  if (!config().pidfile.empty()) unlink(config().pidfile.c_str());
+  loop_->Stop();
+}
+
+bool Server::AuthRequired(const Client& client) const {
+  return !config_->config().requirepass.empty() && !client.authenticated();
+}
+
+void Server::RejectConnection(int fd, std::string_view reply) {
+  // Best effort, as Redis does: one write on a fresh socket, then close.
+  ssize_t ignored = write(fd, reply.data(), reply.size());
+  (void)ignored;
+  close(fd);
+}
+
+void Server::OnAccept(int fd, const io::PeerAddress& peer) {
+  Config& cfg = config();
+  stats_.total_connections_received++;
+  if (clients_.size() >= static_cast<size_t>(cfg.maxclients)) {
+    stats_.rejected_connections++;
+    RejectConnection(fd, "-ERR max number of clients reached\r\n");
+    return;
+  }
+  if (cfg.protected_mode && cfg.requirepass.empty() && !peer.is_loopback && !peer.is_unix) {
+    static constexpr std::string_view kDenied =
+        "-DENIED Keel is running in protected mode because protected mode is enabled and no "
+        "password is set for the default user. In this mode connections are only accepted from "
+        "the loopback interface. If you want to connect from external computers to Keel you may "
+        "adopt one of the following solutions: 1) Just disable protected mode sending the "
+        "command 'CONFIG SET protected-mode no' from the loopback interface by connecting to "
+        "Keel from the same host the server is running, however MAKE SURE Keel is not publicly "
+        "accessible from internet if you do so. Use CONFIG REWRITE to make this change "
+        "permanent. 2) Alternatively you can just disable the protected mode by editing the "
+        "configuration file, and setting the protected mode option to 'no', and then restarting "
+        "the server. 3) If you started the server manually just for testing, restart it with "
+        "the '--protected-mode no' option. 4) Set up an authentication password for the default "
+        "user. NOTE: You only need to do one of the above things in order for the server to "
+        "start accepting connections from the outside.\r\n";
+    stats_.rejected_connections++;
+    RejectConnection(fd, kDenied);
+    return;
+  }
+  if (cfg.tcp_keepalive > 0) {
+    Status ignored = io::SetKeepAlive(fd, static_cast<int>(cfg.tcp_keepalive));
+    (void)ignored;
+  }
+  auto* client = new Client(this, next_client_id_++, fd, peer, LocalAddress(fd));
+  clients_.emplace(client->id(), client);
+  client->set_conn_id(loop_->AddConnection(fd, client));
+}
+
+void Server::RemoveClient(Client* c) {
+  if (clients_.erase(c->id()) > 0) delete c;
+}
+
+Client& CallingClient(engine::CommandContext& ctx) { return static_cast<Client&>(*ctx.session); }
+
+void Server::Execute(Client& client, std::span<const std::string_view> args) {
+  formats::ReplyWriter& reply = client.reply();
+  uint64_t errors_before = reply.errors();
+  const engine::CommandSpec* cmd = commands_.Find(args[0]);
+  if (cmd == nullptr) {
+    if (engine::EqualsIgnoreCase(args[0], "post") || engine::EqualsIgnoreCase(args[0], "host:")) {
+      Log(LogLevel::kWarning,
+          "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: "
+          "commands to Keel. This is likely due to an attacker attempting to use Cross Protocol "
+          "Scripting to compromise your Keel instance. Connection aborted.");
+      client.CloseAsap();
+      return;
+    }
+    reply.AddError(UnknownCommandError(args));
+  } else if (!cmd->subcommands.empty() && args.size() >= 2 &&
+             cmd->FindSubcommand(args[1]) == nullptr) {
+    std::string upper(args[0]);
+    for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    reply.AddError("unknown subcommand '" + std::string(CString(args[1], 128)) + "'. Try " +
+                   upper + " HELP.");
+  } else {
+    if (!cmd->subcommands.empty() && args.size() >= 2) cmd = cmd->FindSubcommand(args[1]);
+    if (!engine::ArityOk(cmd->arity, args.size())) {
+      reply.AddError("wrong number of arguments for '" + cmd->FullName() + "' command");
+    } else if (AuthRequired(client) && !(cmd->flags & engine::kCmdNoAuth)) {
+      reply.AddError("-NOAUTH Authentication required.");
+    } else {
+      keyspace_->UpdateTime();
+      engine::CommandContext ctx;
+      ctx.ks = keyspace_.get();
+      ctx.db = &keyspace_->db(client.db_index);
+      ctx.args = args;
+      ctx.reply = &reply;
+      ctx.cmd = cmd;
+      ctx.session = &client;
+      client.set_last_command(cmd->FullName());
+      cmd->handler(ctx);
+      stats_.total_commands_processed++;
+    }
+  }
+  stats_.total_error_replies += reply.errors() - errors_before;
+}
+
+void Server::BeforeSleep() {
+  if (keyspace_->active_expire_enabled) {
+    keyspace_->ActiveExpireCycle(engine::Keyspace::ExpireCycle::kFast,
+                                 static_cast<int>(config().hz));
+  }
+}
+
+void Server::Cron() {
+  Config& cfg = config();
+  int64_t now = clock_->NowMs();
+  ++cron_loops_;
+  // Instantaneous metrics every 100 ms.
+  auto sample = [now](ServerStats::Metric& m, uint64_t current) {
+    int64_t elapsed = now - m.last_sample_time_ms;
+    if (elapsed < 100) return;
+    uint64_t delta = current - m.last_sample_count;
+    m.samples[m.idx] = elapsed > 0 ? delta * 1000 / static_cast<uint64_t>(elapsed) : 0;
+    m.idx = (m.idx + 1) % 16;
+    m.last_sample_time_ms = now;
+    m.last_sample_count = current;
+  };
+  sample(stats_.ops, stats_.total_commands_processed);
+  sample(stats_.net_input, stats_.total_net_input_bytes);
+  sample(stats_.net_output, stats_.total_net_output_bytes);
+  size_t used = engine::UsedMemory();
+  if (used > stats_.peak_memory) stats_.peak_memory = used;
+
+  ClientsCron(now);
+  if (keyspace_->active_expire_enabled) {
+    keyspace_->ActiveExpireCycle(engine::Keyspace::ExpireCycle::kSlow, static_cast<int>(cfg.hz));
+  }
+  keyspace_->DatabasesCron(1000);
+}
+
+void Server::ClientsCron(int64_t now_ms) {
+  int64_t timeout_s = config().timeout;
+  if (timeout_s <= 0) return;
+  std::vector<Client*> idle;
+  for (auto& [id, c] : clients_) {
+    if (!c->closing() && now_ms - c->last_interaction_ms() > timeout_s * 1000) idle.push_back(c);
+  }
+  for (Client* c : idle) {
+    Log(LogLevel::kVerbose, "Closing idle client");
+    loop_->Close(c->conn_id(), false);
+  }
+}
+
+void Server::InstallConfigHooks() {
+  ConfigStore& store = *config_;
+  store.OnChange("hz", [this](const Config& c) {
+    if (loop_) loop_->SetTimerInterval(cron_timer_, 1000 / c.hz);
+    return Status::Ok();
+  });
+  store.OnChange("proto-max-bulk-len", [this](const Config& c) {
+    keyspace_->proto_max_bulk_len = c.proto_max_bulk_len;
+    for (auto& [id, client] : clients_) client->SetAuthenticated(client->authenticated());
+    return Status::Ok();
+  });
+  store.OnChange("loglevel", [](const Config& c) {
+    SetLogLevel(c.loglevel);
+    return Status::Ok();
+  });
+}
+
+}  // namespace keel::server

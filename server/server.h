@@ -1,0 +1,120 @@
+// The server: owns the configuration, the keyspace, the command table, the event loop and the
+// clients; dispatches commands (arity, authentication and protected-mode checks happen here, once)
+// and runs the cron (active expiry, rehashing, client timeouts, statistics).
+// Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/command.h"
+#include "engine/keyspace.h"
+#include "io/clock.h"
+#include "io/event_loop.h"
+#include "server/config.h"
+
+namespace keel::server {
+
+class Client;
+
+struct ServerStats {
+  uint64_t total_connections_received = 0;
+  uint64_t total_commands_processed = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t total_net_input_bytes = 0;
+  uint64_t total_net_output_bytes = 0;
+  uint64_t total_reads_processed = 0;
+  uint64_t total_writes_processed = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t unexpected_error_replies = 0;
+  // Instantaneous metrics: samples every 100 ms over the last 16 samples, as Redis does.
+  struct Metric {
+    int64_t last_sample_time_ms = 0;
+    uint64_t last_sample_count = 0;
+    uint64_t samples[16] = {0};
+    int idx = 0;
+    double Average() const;
+  };
+  Metric ops, net_input, net_output;
+  size_t peak_memory = 0;
+};
+
+class Server {
+ public:
+  explicit Server(std::unique_ptr<ConfigStore> config);
+  ~Server();
+
+  // Binds the listening sockets, creates the event loop and installs the cron and signal handlers.
+  Status Start();
+  // Serves until SHUTDOWN or a signal.
+  Status Run();
+
+  // Runs one parsed request for `client`: dispatcher checks, then the handler.
+  void Execute(Client& client, std::span<const std::string_view> args);
+
+  // Schedules an orderly stop at the end of the current loop iteration.
+  void Shutdown(std::string_view reason);
+
+  Config& config() { return config_->config(); }
+  ConfigStore& config_store() { return *config_; }
+  engine::Keyspace& keyspace() { return *keyspace_; }
+  const engine::CommandTable& commands() const { return commands_; }
+  io::EventLoop& loop() { return *loop_; }
+  ServerStats& stats() { return stats_; }
+  const io::Clock& clock() const { return *clock_; }
+  int64_t start_time_ms() const { return start_time_ms_; }
+  const std::string& run_id() const { return run_id_; }
+  const std::string& executable() const { return executable_; }
+  void set_executable(std::string path) { executable_ = std::move(path); }
+  const std::string& config_file() const { return config_file_; }
+  void set_config_file(std::string path) { config_file_ = std::move(path); }
+  int port() const { return bound_port_; }
+
+  // Clients by id (CLIENT LIST order is by id).
+  const std::map<uint64_t, Client*>& clients() const { return clients_; }
+  void RemoveClient(Client* c);
+  // True when `client` must not run commands because it has not authenticated.
+  bool AuthRequired(const Client& client) const;
+
+ private:
+  void OnAccept(int fd, const io::PeerAddress& peer);
+  void Cron();
+  void BeforeSleep();
+  void ClientsCron(int64_t now_ms);
+  void InstallConfigHooks();
+  void RejectConnection(int fd, std::string_view reply);
+
+  std::unique_ptr<ConfigStore> config_;
+  const io::Clock* clock_;
+  std::unique_ptr<engine::Keyspace> keyspace_;
+  engine::CommandTable commands_;
+  std::unique_ptr<io::EventLoop> loop_;
+  std::vector<int> listeners_;
+  std::map<uint64_t, Client*> clients_;
+  uint64_t next_client_id_ = 1;
+  uint64_t cron_timer_ = 0;
+  int64_t cron_loops_ = 0;
+  int64_t start_time_ms_ = 0;
+  int bound_port_ = 0;
+  std::string run_id_;
+  std::string executable_;
+  std::string config_file_;
+  ServerStats stats_;
+  bool shutting_down_ = false;
+};
+
+// Registration of the server's own command families (connection, server administration).
+void RegisterConnectionCommands(engine::CommandTable& table);  // connection_commands.cc
+void RegisterClientCommand(engine::CommandTable& table);       // client_command.cc
+void RegisterServerCommands(engine::CommandTable& table);      // server_commands.cc
+void RegisterInfoCommand(engine::CommandTable& table);         // info.cc
+
+// The calling client of a server-level command.
+Client& CallingClient(engine::CommandContext& ctx);
+
+}  // namespace keel::server

@@ -1,0 +1,284 @@
+// Server administration commands: CONFIG, COMMAND, TIME, SHUTDOWN, DEBUG.
+#include <unistd.h>
+
+#include <cmath>
+#include <thread>
+#include <vector>
+
+#include "engine/parse.h"
+#include "server/client.h"
+#include "server/command_reply.h"
+#include "server/log.h"
+#include "server/server.h"
+
+namespace keel::server {
+
+namespace {
+
+using engine::CommandContext;
+using engine::CommandSpec;
+using engine::EqualsIgnoreCase;
+
+Server& ServerOf(CommandContext& ctx) { return *CallingClient(ctx).server(); }
+
+void ReplyHelp(CommandContext& ctx, std::initializer_list<const char*> lines) {
+  ctx.reply->AddArrayHeader(lines.size());
+  for (const char* line : lines) ctx.reply->AddSimple(line);
+}
+
+// ---- CONFIG ----
+
+void ConfigGet(CommandContext& ctx) {
+  auto all = ServerOf(ctx).config_store().Get(ctx.args.subspan(2));
+  ctx.reply->AddMapHeader(all.size());
+  for (const auto& [name, value] : all) {
+    ctx.reply->AddBulk(name);
+    ctx.reply->AddBulk(value);
+  }
+}
+
+void ConfigSet(CommandContext& ctx) {
+  if (ctx.argc() % 2 != 0) {
+    ctx.reply->AddError(engine::kErrSyntax);
+    return;
+  }
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  for (size_t i = 2; i + 1 < ctx.argc(); i += 2) pairs.emplace_back(ctx.arg(i), ctx.arg(i + 1));
+  const io::PeerAddress& peer = CallingClient(ctx).peer();
+  Status s = ServerOf(ctx).config_store().Set(pairs, peer.is_loopback || peer.is_unix);
+  if (s.ok()) {
+    ctx.reply->AddOk();
+  } else {
+    ctx.reply->AddError(s.message());
+  }
+}
+
+void ConfigResetStat(CommandContext& ctx) {
+  Server& server = ServerOf(ctx);
+  ServerStats& st = server.stats();
+  size_t peak = st.peak_memory;
+  st = ServerStats();
+  st.peak_memory = peak;
+  server.keyspace().stats() = engine::KeyspaceStats();
+  ctx.reply->AddOk();
+}
+
+void ConfigHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                  "GET <pattern>",
+                  "    Return parameters matching the glob-like <pattern> and their values.",
+                  "SET <directive> <value>",
+                  "    Set the configuration <directive> to <value>.",
+                  "RESETSTAT",
+                  "    Reset statistics reported by the INFO command.",
+                  "HELP",
+                  "    Print this help."});
+}
+
+// ---- COMMAND ----
+
+void CommandAll(CommandContext& ctx) {
+  ReplyCommandInfo(ServerOf(ctx).commands(), {}, *ctx.reply);
+}
+void CommandCount(CommandContext& ctx) { ReplyCommandCount(ServerOf(ctx).commands(), *ctx.reply); }
+void CommandInfo(CommandContext& ctx) {
+  ReplyCommandInfo(ServerOf(ctx).commands(), ctx.args.subspan(2), *ctx.reply);
+}
+void CommandDocs(CommandContext& ctx) {
+  ReplyCommandDocs(ServerOf(ctx).commands(), ctx.args.subspan(2), *ctx.reply);
+}
+void CommandList(CommandContext& ctx) {
+  ReplyCommandList(ServerOf(ctx).commands(), ctx.args.subspan(2), *ctx.reply);
+}
+void CommandHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, {"COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                  "(no subcommand)",
+                  "    Return details about all Redis commands.",
+                  "COUNT",
+                  "    Return the total number of commands in this Redis server.",
+                  "LIST",
+                  "    Return a list of all commands in this Redis server.",
+                  "INFO [<command-name> ...]",
+                  "    Return details about multiple Redis commands.",
+                  "    If no command names are given, documentation details for all",
+                  "    commands are returned.",
+                  "DOCS [<command-name> ...]",
+                  "    Return documentation details about multiple Redis commands.",
+                  "    If no command names are given, documentation details for all",
+                  "    commands are returned.",
+                  "HELP",
+                  "    Print this help."});
+}
+
+// ---- TIME, SHUTDOWN ----
+
+void Time(CommandContext& ctx) {
+  int64_t us = ServerOf(ctx).clock().NowUs();
+  ctx.reply->AddArrayHeader(2);
+  ctx.reply->AddBulkInteger(us / 1'000'000);
+  ctx.reply->AddBulkInteger(us % 1'000'000);
+}
+
+void Shutdown(CommandContext& ctx) {
+  bool save = false, nosave = false, abort = false;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    std::string_view a = ctx.arg(i);
+    if (EqualsIgnoreCase(a, "nosave")) {
+      nosave = true;
+    } else if (EqualsIgnoreCase(a, "save")) {
+      save = true;
+    } else if (EqualsIgnoreCase(a, "now") || EqualsIgnoreCase(a, "force")) {
+      // Nothing to wait for and nothing to force past: no replicas, no persistence yet.
+    } else if (EqualsIgnoreCase(a, "abort")) {
+      abort = true;
+    } else {
+      ctx.reply->AddError(engine::kErrSyntax);
+      return;
+    }
+  }
+  if ((abort && ctx.argc() != 2) || (save && nosave)) {
+    ctx.reply->AddError(engine::kErrSyntax);
+    return;
+  }
+  if (abort) {
+    ctx.reply->AddError("No shutdown in progress.");
+    return;
+  }
+  if (save) {
+    Log(LogLevel::kWarning,
+        "SHUTDOWN SAVE refused: this build of Keel cannot write snapshots yet, so the data "
+        "would not be saved. Use SHUTDOWN NOSAVE to stop without saving.");
+    ctx.reply->AddError("Errors trying to SHUTDOWN. Check logs.");
+    return;
+  }
+  CallingClient(ctx).CloseAsap();
+  ServerOf(ctx).Shutdown("SHUTDOWN command");
+}
+
+// ---- DEBUG ----
+
+bool DebugAllowed(CommandContext& ctx) {
+  Client& client = CallingClient(ctx);
+  bool local = client.peer().is_loopback || client.peer().is_unix;
+  if (ProtectedActionAllowed(client.server()->config().enable_debug_command, local)) return true;
+  ctx.reply->AddError(
+      "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
+      "can run it from a local connection, otherwise you need to set this option in the "
+      "configuration file, and then restart the server.");
+  return false;
+}
+
+void Debug(CommandContext& ctx) {
+  if (!DebugAllowed(ctx)) return;
+  std::string_view sub = ctx.arg(1);
+  if (EqualsIgnoreCase(sub, "help") && ctx.argc() == 2) {
+    ReplyHelp(ctx, {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                    "SET-ACTIVE-EXPIRE <0|1>",
+                    "    Setting it to 0 disables expiring keys in background when they are not",
+                    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back "
+                    "the",
+                    "    default.",
+                    "SLEEP <seconds>",
+                    "    Stop the server for <seconds>. Decimals allowed.",
+                    "HELP",
+                    "    Print this help."});
+  } else if (EqualsIgnoreCase(sub, "sleep") && ctx.argc() == 3) {
+    auto secs = engine::ParseDouble(ctx.arg(2));
+    double s = secs ? *secs : 0.0;  // Redis reads it with strtod: garbage sleeps 0 seconds
+    if (s > 0 && std::isfinite(s)) {
+      std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(s * 1e6)));
+    }
+    ctx.reply->AddOk();
+  } else if (EqualsIgnoreCase(sub, "set-active-expire") && ctx.argc() == 3) {
+    auto v = engine::ParseInt64(ctx.arg(2));
+    ctx.ks->active_expire_enabled = v.value_or(0) != 0;
+    ctx.reply->AddOk();
+  } else {
+    ctx.reply->AddError("unknown subcommand or wrong number of arguments for '" +
+                        std::string(sub) + "'. Try DEBUG HELP.");
+  }
+}
+
+CommandSpec Make(const char* name, int arity, uint32_t flags, engine::CommandHandler h,
+                 const char* group, const char* since, const char* summary,
+                 const char* complexity, const char* syntax) {
+  CommandSpec s;
+  s.name = name;
+  s.arity = arity;
+  s.flags = flags;
+  s.handler = h;
+  s.group = group;
+  s.since = since;
+  s.summary = summary;
+  s.complexity = complexity;
+  s.syntax = syntax;
+  return s;
+}
+
+}  // namespace
+
+void RegisterServerCommands(engine::CommandTable& table) {
+  using namespace engine;  // NOLINT: flag names
+  const uint32_t kAdminNs = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
+
+  CommandSpec config = Make("config", -2, 0, nullptr, "server", "2.0.0",
+                            "A container for server configuration commands",
+                            "Depends on subcommand.", "");
+  config.subcommands.push_back(Make("get", -3, kAdminNs, ConfigGet, "server", "2.0.0",
+                                    "Get the values of configuration parameters",
+                                    "O(N) when N is the number of configuration parameters "
+                                    "provided",
+                                    "parameter [parameter ...]"));
+  config.subcommands.push_back(Make("set", -4, kAdminNs, ConfigSet, "server", "2.0.0",
+                                    "Set configuration parameters to the given values",
+                                    "O(N) when N is the number of configuration parameters "
+                                    "provided",
+                                    "parameter value [parameter value ...]"));
+  config.subcommands.push_back(Make("resetstat", 2, kAdminNs, ConfigResetStat, "server", "2.0.0",
+                                    "Reset the stats returned by INFO", "O(1)", ""));
+  config.subcommands.push_back(Make("help", 2, kCmdLoading | kCmdStale, ConfigHelp, "server",
+                                    "5.0.0", "Show helpful text about the different subcommands",
+                                    "O(1)", ""));
+  table.Add(std::move(config));
+
+  const uint32_t kCmdFlags = kCmdLoading | kCmdStale;
+  CommandSpec command = Make("command", -1, kCmdFlags, CommandAll, "server", "2.8.13",
+                             "Get array of Redis command details",
+                             "O(N) where N is the total number of Redis commands", "");
+  command.subcommands.push_back(Make("count", 2, kCmdFlags, CommandCount, "server", "2.8.13",
+                                     "Get total number of Redis commands", "O(1)", ""));
+  command.subcommands.push_back(Make("info", -2, kCmdFlags, CommandInfo, "server", "2.8.13",
+                                     "Get array of specific Redis command details, or all when "
+                                     "no argument is given.",
+                                     "O(N) where N is the number of commands to look up",
+                                     "[command-name [command-name ...]]"));
+  command.subcommands.push_back(Make("docs", -2, kCmdFlags, CommandDocs, "server", "7.0.0",
+                                     "Get array of specific Redis command documentation",
+                                     "O(N) where N is the number of commands to look up",
+                                     "[command-name [command-name ...]]"));
+  command.subcommands.push_back(
+      Make("list", -2, kCmdFlags, CommandList, "server", "7.0.0",
+           "Get an array of Redis command names",
+           "O(N) where N is the total number of Redis commands",
+           "[FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]"));
+  command.subcommands.push_back(Make("help", 2, kCmdFlags, CommandHelp, "server", "5.0.0",
+                                     "Show helpful text about the different subcommands", "O(1)",
+                                     ""));
+  table.Add(std::move(command));
+
+  table.Add(Make("time", 1, kCmdLoading | kCmdStale | kCmdFast, Time, "server", "2.6.0",
+                 "Return the current server time", "O(1)", ""));
+  table.Add(Make("shutdown", -1,
+                 kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoMulti |
+                     kCmdAllowBusy,
+                 Shutdown, "server", "1.0.0",
+                 "Synchronously save the dataset to disk and then shut down the server",
+                 "O(N) when saving, where N is the total number of keys in all databases when "
+                 "saving data, otherwise O(1)",
+                 "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]"));
+  table.Add(Make("debug", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, Debug,
+                 "server", "1.0.0", "A container for debugging commands",
+                 "Depends on subcommand.", "subcommand [argument ...]"));
+}
+
+}  // namespace keel::server
