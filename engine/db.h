@@ -69,8 +69,8 @@ class Db {
   // COPY: copies `e` (value and expiry) into `dst` under `new_key`, replacing any entry there.
   Entry* CopyTo(const Entry* e, Db* dst, std::string_view new_key);
 
-  // A random key that is not expired (deleting expired ones it meets, as RANDOMKEY does), or
-  // nullptr when the db is empty or only expired keys remain after bounded tries.
+  // A random key that is not expired, or nullptr when the db is empty. Expired keys it meets are
+  // deleted and the search goes on, as RANDOMKEY does on a Redis master.
   Entry* RandomEntry();
 
   // Redis's dictScan: calls fn for the entries of one or more buckets and returns the next cursor

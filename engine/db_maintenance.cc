@@ -10,23 +10,17 @@
 namespace keel::engine {
 
 namespace {
-// Redis's dbRandomKey gives up after this many volatile picks when every key is volatile.
-constexpr int kRandomKeyMaxTries = 100;
 // Buckets moved between clock reads in RehashFor (dictRehashMilliseconds' batch).
 constexpr int kRehashBatch = 100;
 }  // namespace
 
 Entry* Db::RandomEntry() {
-  // When every key has an expiry they may all be logically expired; without a bound the loop below
-  // would then delete the whole db in one call. Keel returns nullptr after the bounded tries.
-  bool all_volatile = impl_->keys.size() == impl_->expires.size();
-  int tries = kRandomKeyMaxTries;
+  // As on a Redis master: every expired key met is deleted and the search goes on, so the loop
+  // ends with a live key or an empty db. (Only a replica, which may not delete, needs a bound.)
   for (;;) {
     Entry* e = impl_->keys.FairRandom();
     if (e == nullptr) return nullptr;
-    if (!e->has_expire()) return e;
-    if (all_volatile && --tries == 0) return nullptr;
-    if (!impl_->Expired(e)) return e;
+    if (!e->has_expire() || !impl_->Expired(e)) return e;
     impl_->ExpireEntry(e);
   }
 }
