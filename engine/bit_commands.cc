@@ -264,7 +264,7 @@ void BitOpCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterBitCommands(CommandTable& table) {
-  string_family::AddCommands(
+  AddCommands(
       table, "bitmap",
       {
           {.name = "setbit",

@@ -40,6 +40,27 @@ void CommandTable::Add(CommandSpec spec) {
   commands_.push_back(std::move(owned));
 }
 
+CommandSpec MakeSpec(const char* group, const SpecInit& s) {
+  CommandSpec spec;
+  spec.name = s.name;
+  spec.arity = s.arity;
+  spec.flags = s.flags;
+  spec.first_key = s.first_key;
+  spec.last_key = s.last_key;
+  spec.key_step = s.key_step;
+  spec.handler = s.handler;
+  spec.group = group;
+  spec.since = s.since;
+  spec.summary = s.summary;
+  spec.complexity = s.complexity;
+  spec.syntax = s.syntax;
+  return spec;
+}
+
+void AddCommands(CommandTable& table, const char* group, std::initializer_list<SpecInit> specs) {
+  for (const SpecInit& s : specs) table.Add(MakeSpec(group, s));
+}
+
 const CommandSpec* CommandTable::Find(std::string_view name) const {
   char buf[64];
   if (name.size() >= sizeof(buf)) return nullptr;

@@ -74,7 +74,7 @@ void SwapDbCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterDbCommands(CommandTable& table) {
-  key_family::AddCommands(table, "connection",
+  AddCommands(table, "connection",
                           {
                               {.name = "select",
                                .arity = 2,
@@ -88,7 +88,7 @@ void RegisterDbCommands(CommandTable& table) {
                                .complexity = "O(1)",
                                .syntax = "index"},
                           });
-  key_family::AddCommands(
+  AddCommands(
       table, "server",
       {
           {.name = "dbsize",

@@ -148,7 +148,7 @@ void PersistCommand(CommandContext& ctx) {
 }
 
 // Shared metadata of the single-key commands below.
-key_family::SpecInit SingleKey(const char* name, int arity, uint32_t flags, CommandHandler handler,
+SpecInit SingleKey(const char* name, int arity, uint32_t flags, CommandHandler handler,
                                const char* since, const char* summary, const char* syntax) {
   return {.name = name,
           .arity = arity,
@@ -168,7 +168,7 @@ key_family::SpecInit SingleKey(const char* name, int arity, uint32_t flags, Comm
 void RegisterExpireCommands(CommandTable& table) {
   constexpr uint32_t kSetter = kCmdWrite | kCmdFast;
   constexpr uint32_t kGetter = kCmdReadOnly | kCmdFast;
-  key_family::AddCommands(
+  AddCommands(
       table, "generic",
       {
           SingleKey("expire", -3, kSetter, ExpireCommand, "1.0.0",

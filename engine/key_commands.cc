@@ -159,7 +159,7 @@ void CopyCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterKeyCommands(CommandTable& table) {
-  key_family::AddCommands(
+  AddCommands(
       table, "generic",
       {
           {.name = "del",

@@ -49,23 +49,4 @@ std::optional<int> ParseIntOrReply(CommandContext& ctx, std::string_view arg,
   return static_cast<int>(*v);
 }
 
-void AddCommands(CommandTable& table, const char* group, std::initializer_list<SpecInit> specs) {
-  for (const SpecInit& s : specs) {
-    CommandSpec spec;
-    spec.name = s.name;
-    spec.arity = s.arity;
-    spec.flags = s.flags;
-    spec.first_key = s.first_key;
-    spec.last_key = s.last_key;
-    spec.key_step = s.key_step;
-    spec.handler = s.handler;
-    spec.group = group;
-    spec.since = s.since;
-    spec.summary = s.summary;
-    spec.complexity = s.complexity;
-    spec.syntax = s.syntax;
-    table.Add(std::move(spec));
-  }
-}
-
 }  // namespace keel::engine::key_family

@@ -34,23 +34,6 @@ std::optional<int> ParseIntOrReply(CommandContext& ctx, std::string_view arg,
 // "source and destination objects are the same" (Redis's shared.sameobjecterr).
 inline constexpr std::string_view kErrSameObject = "source and destination objects are the same";
 
-// A command's metadata as one designated initializer per command; `syntax` is the argument list
-// in Redis's documentation syntax, from which COMMAND DOCS is generated.
-struct SpecInit {
-  const char* name;
-  int arity;
-  uint32_t flags;
-  int first_key;
-  int last_key;
-  int key_step;
-  CommandHandler handler;
-  const char* since;
-  const char* summary;
-  const char* complexity;
-  const char* syntax;
-};
-void AddCommands(CommandTable& table, const char* group, std::initializer_list<SpecInit> specs);
-
 // KEYS, SCAN and RANDOMKEY (scan_commands.cc); called by RegisterKeyCommands.
 void RegisterScanCommands(CommandTable& table);
 

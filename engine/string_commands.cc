@@ -62,25 +62,6 @@ void AddArityError(CommandContext& ctx) {
   ctx.reply->AddError("wrong number of arguments for '" + ctx.cmd->FullName() + "' command");
 }
 
-void AddCommands(CommandTable& table, const char* group, std::initializer_list<SpecInit> specs) {
-  for (const SpecInit& s : specs) {
-    CommandSpec spec;
-    spec.name = s.name;
-    spec.arity = s.arity;
-    spec.flags = s.flags;
-    spec.first_key = s.first_key;
-    spec.last_key = s.last_key;
-    spec.key_step = s.key_step;
-    spec.handler = s.handler;
-    spec.group = group;
-    spec.since = s.since;
-    spec.summary = s.summary;
-    spec.complexity = s.complexity;
-    spec.syntax = s.syntax;
-    table.Add(std::move(spec));
-  }
-}
-
 }  // namespace string_family
 
 namespace {
@@ -226,7 +207,7 @@ void RegisterStringCommands(CommandTable& table) {
       "O(N) where N is the length of the returned string. The complexity is ultimately determined "
       "by the returned length, but because creating a substring from an existing string is very "
       "cheap, it can be considered O(1) for small strings.";
-  string_family::AddCommands(
+  AddCommands(
       table, "string",
       {
           {.name = "get",

@@ -41,23 +41,6 @@ bool CheckStringLength(CommandContext& ctx, uint64_t base, uint64_t extra);
 // "wrong number of arguments for '<cmd>' command", for handlers that check argument parity.
 void AddArityError(CommandContext& ctx);
 
-// A command's metadata without the container fields, so a family's table reads as one designated
-// initializer per command (all fields named, none forgotten).
-struct SpecInit {
-  const char* name;
-  int arity;
-  uint32_t flags;
-  int first_key;
-  int last_key;
-  int key_step;
-  CommandHandler handler;
-  const char* since;
-  const char* summary;
-  const char* complexity;
-  const char* syntax;
-};
-void AddCommands(CommandTable& table, const char* group, std::initializer_list<SpecInit> specs);
-
 // Registration of the commands in string_set_commands.cc and string_incr_commands.cc.
 void RegisterStringSetCommands(CommandTable& table);
 void RegisterStringIncrCommands(CommandTable& table);

@@ -3,6 +3,8 @@
 // over header lines plus bookkeeping in reused vectors: no allocation per request once warm.
 #include "formats/resp_parser.h"
 
+#include "formats/split_args.h"
+
 #include <algorithm>
 #include <climits>
 #include <cstring>
@@ -11,39 +13,6 @@ namespace keel::formats {
 namespace {
 
 constexpr size_t kNotFound = std::string_view::npos;
-
-// C-locale isspace: what Redis skips between inline arguments and accepts after a closing quote.
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-bool IsHexDigit(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-// What a backslash escape inside double quotes stands for.
-char Unescape(char c) {
-  switch (c) {
-    case 'n':
-      return '\n';
-    case 'r':
-      return '\r';
-    case 't':
-      return '\t';
-    case 'b':
-      return '\b';
-    case 'a':
-      return '\a';
-    default:
-      return c;
-  }
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return c - 'A' + 10;
-}
 
 }  // namespace
 
@@ -164,85 +133,11 @@ RequestParser::Outcome RequestParser::ParseInline(std::string_view req, size_t* 
   return Outcome::kCommand;
 }
 
-// Splits an inline line the way Redis's sdssplitargs does. Blanks (isspace) separate arguments;
-// an unquoted argument ends at ' ', '\t', '\r', '\n' or the line end (so '\v' and '\f' inside it
-// are kept); a quote may open mid-argument ("a\"b c\"" is one argument "ab c"). In double quotes,
-// \xHH is a byte and \n \r \t \b \a are control characters, any other escaped character is itself;
-// in single quotes only \' is an escape. A closing quote must be followed by a blank or the line
-// end; an unclosed quote is an error.
+// The unescaped text is never longer than the line, so sizing the storage once keeps the argument
+// views stable while they are written.
 bool RequestParser::SplitInlineArgs(std::string_view line) {
-  const size_t n = line.size();
-  // The unescaped text is never longer than the line, so sizing the storage once keeps the
-  // argument views stable while they are written.
-  inline_storage_.resize(n);
-  char* out = inline_storage_.data();
-  size_t w = 0;
-  auto at = [&](size_t k) { return k < n ? line[k] : '\0'; };  // C-string lookahead
-  size_t i = 0;
-  for (;;) {
-    while (i < n && IsSpace(line[i])) ++i;
-    if (i == n) return true;
-    enum class Mode { kPlain, kDouble, kSingle } mode = Mode::kPlain;
-    size_t start = w;
-    bool done = false;
-    while (!done) {
-      char c = at(i);
-      if (mode == Mode::kDouble) {
-        if (c == '\\' && at(i + 1) == 'x' && IsHexDigit(at(i + 2)) && IsHexDigit(at(i + 3))) {
-          out[w++] = static_cast<char>(HexValue(line[i + 2]) * 16 + HexValue(line[i + 3]));
-          i += 4;
-        } else if (c == '\\' && i + 1 < n) {
-          out[w++] = Unescape(line[i + 1]);
-          i += 2;
-        } else if (c == '"') {
-          if (i + 1 < n && !IsSpace(line[i + 1])) return false;
-          ++i;
-          done = true;
-        } else if (i == n) {
-          return false;
-        } else {
-          out[w++] = c;
-          ++i;
-        }
-      } else if (mode == Mode::kSingle) {
-        if (c == '\\' && at(i + 1) == '\'') {
-          out[w++] = '\'';
-          i += 2;
-        } else if (c == '\'') {
-          if (i + 1 < n && !IsSpace(line[i + 1])) return false;
-          ++i;
-          done = true;
-        } else if (i == n) {
-          return false;
-        } else {
-          out[w++] = c;
-          ++i;
-        }
-      } else if (i == n) {
-        done = true;
-      } else {
-        switch (c) {
-          case ' ':
-          case '\n':
-          case '\r':
-          case '\t':
-            done = true;
-            break;
-          case '"':
-            mode = Mode::kDouble;
-            break;
-          case '\'':
-            mode = Mode::kSingle;
-            break;
-          default:
-            out[w++] = c;
-            break;
-        }
-        ++i;
-      }
-    }
-    args_.emplace_back(out + start, w - start);
-  }
+  inline_storage_.resize(line.size());
+  return SplitArgs(line, inline_storage_.data(), &args_);
 }
 
 RequestParser::Outcome RequestParser::ParseMultibulk(std::string_view req, size_t* consumed) {

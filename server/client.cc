@@ -14,8 +14,7 @@ namespace {
 constexpr size_t kMaxIdleBuffer = 64 * 1024;
 }  // namespace
 
-Client::Client(Server* server, uint64_t id, int fd, const io::PeerAddress& peer,
-               std::string laddr)
+Client::Client(Server* server, uint64_t id, int fd, const io::PeerAddress& peer, std::string laddr)
     : server_(server),
       id_(id),
       fd_(fd),
@@ -76,8 +75,8 @@ void Client::OnData(std::string_view bytes) {
     }
   }
 
-  if (!closing() && query_buffer_bytes() >
-                        static_cast<size_t>(server_->config().client_query_buffer_limit)) {
+  if (!closing() &&
+      query_buffer_bytes() > static_cast<size_t>(server_->config().client_query_buffer_limit)) {
     Log(LogLevel::kWarning, "Closing client that reached max query buffer length: %s",
         InfoLine(server_->clock().NowMs()).c_str());
     CloseAsap();
@@ -125,7 +124,8 @@ void Client::CheckOutputLimits() {
   const ClientOutputLimit& limit = server_->config().client_output_buffer_limit[0];
   size_t used = output_bytes();
   if (limit.hard_bytes > 0 && used >= limit.hard_bytes) {
-    Log(LogLevel::kWarning, "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.",
+    Log(LogLevel::kWarning,
+        "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.",
         InfoLine(server_->clock().NowMs()).c_str());
     CloseAsap();
     return;
@@ -204,8 +204,8 @@ std::string Client::InfoLine(int64_t now_ms) const {
   out += " rbp=" + std::to_string(fill_.size());
   out += " obl=" + std::to_string(fill_.size()) + " oll=0";
   out += " omem=" + std::to_string(output_bytes());
-  out += " tot-mem=" +
-         std::to_string(sizeof(Client) + query_.capacity() + fill_.capacity() + sending_.capacity());
+  out += " tot-mem=" + std::to_string(sizeof(Client) + query_.capacity() + fill_.capacity() +
+                                      sending_.capacity());
   out += " events=r";
   out += " cmd=" + last_command_;
   out += " user=default redir=-1 resp=2";

@@ -219,51 +219,75 @@ void ClientHelp(CommandContext& ctx) {
   for (const char* line : kLines) ctx.reply->AddSimple(line);
 }
 
-CommandSpec Sub(const char* name, int arity, uint32_t flags, engine::CommandHandler h,
-                const char* since, const char* summary, const char* complexity,
-                const char* syntax) {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.handler = h;
-  s.group = "connection";
-  s.since = since;
-  s.summary = summary;
-  s.complexity = complexity;
-  s.syntax = syntax;
-  return s;
-}
-
 }  // namespace
 
 void RegisterClientCommand(engine::CommandTable& table) {
   using namespace engine;  // NOLINT: flag names
   const uint32_t kConn = kCmdNoScript | kCmdLoading | kCmdStale;
-  CommandSpec client = Sub("client", -2, 0, nullptr, "2.4.0",
-                           "A container for client connection commands", "Depends on subcommand.",
-                           "");
-  client.subcommands.push_back(Sub("id", 2, kConn, ClientId, "5.0.0",
-                                   "Returns the client ID for the current connection", "O(1)", ""));
-  client.subcommands.push_back(Sub("setname", 3, kConn, ClientSetName, "2.6.9",
-                                   "Set the current connection name", "O(1)", "connection-name"));
-  client.subcommands.push_back(Sub("getname", 2, kConn, ClientGetName, "2.6.9",
-                                   "Get the current connection name", "O(1)", ""));
-  client.subcommands.push_back(
-      Sub("list", -2, kCmdAdmin | kConn, ClientList, "2.4.0",
-          "Get the list of client connections", "O(N) where N is the number of client connections",
-          "[TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]"));
-  client.subcommands.push_back(Sub("info", 2, kConn, ClientInfo, "6.2.0",
-                                   "Returns information about the current client connection.",
-                                   "O(1)", ""));
-  client.subcommands.push_back(Sub(
-      "kill", -3, kCmdAdmin | kConn, ClientKill, "2.4.0", "Kill the connection of a client",
-      "O(N) where N is the number of client connections",
-      "ip:port | [ID client-id] [TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB] [USER username] "
-      "[ADDR ip:port] [LADDR ip:port] [SKIPME yes/no]"));
-  client.subcommands.push_back(Sub("help", 2, kCmdLoading | kCmdStale, ClientHelp, "5.0.0",
-                                   "Show helpful text about the different subcommands", "O(1)",
-                                   ""));
+  const char* kAllClients = "O(N) where N is the number of client connections";
+  CommandSpec client =
+      MakeSpec("connection", {.name = "client",
+                              .arity = -2,
+                              .since = "2.4.0",
+                              .summary = "A container for client connection commands",
+                              .complexity = "Depends on subcommand."});
+  for (const SpecInit& sub : std::initializer_list<SpecInit>{
+           {.name = "id",
+            .arity = 2,
+            .flags = kConn,
+            .handler = ClientId,
+            .since = "5.0.0",
+            .summary = "Returns the client ID for the current connection",
+            .complexity = "O(1)"},
+           {.name = "setname",
+           .arity = 3,
+           .flags = kConn,
+           .handler = ClientSetName,
+           .since = "2.6.9",
+           .summary = "Set the current connection name",
+           .complexity = "O(1)",
+           .syntax = "connection-name"},
+           {.name = "getname",
+           .arity = 2,
+           .flags = kConn,
+           .handler = ClientGetName,
+           .since = "2.6.9",
+           .summary = "Get the current connection name",
+           .complexity = "O(1)"},
+           {.name = "list",
+           .arity = -2,
+           .flags = kCmdAdmin | kConn,
+           .handler = ClientList,
+           .since = "2.4.0",
+           .summary = "Get the list of client connections",
+           .complexity = kAllClients,
+           .syntax = "[TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]"},
+           {.name = "info",
+           .arity = 2,
+           .flags = kConn,
+           .handler = ClientInfo,
+           .since = "6.2.0",
+           .summary = "Returns information about the current client connection.",
+           .complexity = "O(1)"},
+           {.name = "kill",
+           .arity = -3,
+           .flags = kCmdAdmin | kConn,
+           .handler = ClientKill,
+           .since = "2.4.0",
+           .summary = "Kill the connection of a client",
+           .complexity = kAllClients,
+           .syntax = "ip:port | [ID client-id] [TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB] "
+                     "[USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no]"},
+           {.name = "help",
+           .arity = 2,
+           .flags = kCmdLoading | kCmdStale,
+           .handler = ClientHelp,
+           .since = "5.0.0",
+           .summary = "Show helpful text about the different subcommands",
+           .complexity = "O(1)"},
+       }) {
+    client.subcommands.push_back(MakeSpec("connection", sub));
+  }
   table.Add(std::move(client));
 }
 

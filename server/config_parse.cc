@@ -9,108 +9,17 @@
 #include <string>
 
 #include "engine/parse.h"
+#include "formats/split_args.h"
 
 namespace keel::server {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
-
-}  // namespace
 
 std::optional<std::vector<std::string>> SplitConfigLine(std::string_view line) {
-  // Reading past the end yields '\0', which plays the role of the C string terminator Redis's
-  // parser relies on; a NUL byte inside the line therefore ends it, as it does for Redis.
-  auto at = [&line](size_t i) { return i < line.size() ? line[i] : '\0'; };
-  std::vector<std::string> words;
-  size_t p = 0;
-  while (true) {
-    while (at(p) != '\0' && IsSpace(at(p))) ++p;
-    if (at(p) == '\0') return words;
-    std::string word;
-    bool in_double = false;
-    bool in_single = false;
-    bool done = false;
-    while (!done) {
-      char c = at(p);
-      if (in_double) {
-        if (c == '\\' && at(p + 1) == 'x' && HexValue(at(p + 2)) >= 0 && HexValue(at(p + 3)) >= 0) {
-          word.push_back(static_cast<char>(HexValue(at(p + 2)) * 16 + HexValue(at(p + 3))));
-          p += 3;
-        } else if (c == '\\' && at(p + 1) != '\0') {
-          ++p;
-          switch (at(p)) {
-            case 'n':
-              word.push_back('\n');
-              break;
-            case 'r':
-              word.push_back('\r');
-              break;
-            case 't':
-              word.push_back('\t');
-              break;
-            case 'b':
-              word.push_back('\b');
-              break;
-            case 'a':
-              word.push_back('\a');
-              break;
-            default:
-              word.push_back(at(p));
-              break;
-          }
-        } else if (c == '"') {
-          // A closing quote glued to more text ("a"b) is an error, not a concatenation.
-          if (at(p + 1) != '\0' && !IsSpace(at(p + 1))) return std::nullopt;
-          done = true;
-        } else if (c == '\0') {
-          return std::nullopt;
-        } else {
-          word.push_back(c);
-        }
-      } else if (in_single) {
-        if (c == '\\' && at(p + 1) == '\'') {
-          ++p;
-          word.push_back('\'');
-        } else if (c == '\'') {
-          if (at(p + 1) != '\0' && !IsSpace(at(p + 1))) return std::nullopt;
-          done = true;
-        } else if (c == '\0') {
-          return std::nullopt;
-        } else {
-          word.push_back(c);
-        }
-      } else {
-        switch (c) {
-          // Only these end an unquoted word; other blanks (\v, \f) are kept inside it.
-          case ' ':
-          case '\n':
-          case '\r':
-          case '\t':
-          case '\0':
-            done = true;
-            break;
-          case '"':
-            in_double = true;
-            break;
-          case '\'':
-            in_single = true;
-            break;
-          default:
-            word.push_back(c);
-            break;
-        }
-      }
-      if (at(p) != '\0') ++p;
-    }
-    words.push_back(std::move(word));
-  }
+  // Redis splits configuration lines as C strings: a NUL byte ends the line.
+  line = line.substr(0, line.find('\0'));
+  std::string storage(line.size(), '\0');
+  std::vector<std::string_view> views;
+  if (!formats::SplitArgs(line, storage.data(), &views)) return std::nullopt;
+  return std::vector<std::string>(views.begin(), views.end());
 }
 
 std::string QuoteConfigWord(std::string_view word) {

@@ -12,9 +12,9 @@ namespace keel::server {
 namespace {
 
 using engine::CommandContext;
-using engine::CommandSpec;
 
-constexpr std::string_view kWrongPass = "-WRONGPASS invalid username-password pair or user is disabled.";
+constexpr std::string_view kWrongPass =
+    "-WRONGPASS invalid username-password pair or user is disabled.";
 
 // Constant-time comparison so the password cannot be found byte by byte through timing.
 bool PasswordMatches(std::string_view given, std::string_view expected) {
@@ -156,39 +156,57 @@ void Hello(CommandContext& ctx) {
   r.AddArrayHeader(0);
 }
 
-CommandSpec Make(const char* name, int arity, uint32_t flags, engine::CommandHandler h,
-                 const char* since, const char* summary, const char* syntax) {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.handler = h;
-  s.group = "connection";
-  s.since = since;
-  s.summary = summary;
-  s.complexity = "O(1)";
-  s.syntax = syntax;
-  return s;
-}
-
 }  // namespace
 
 bool IsValidClientName(std::string_view name) { return ValidClientName(name); }
 
 void RegisterConnectionCommands(engine::CommandTable& table) {
   using namespace engine;  // NOLINT: flag names
-  table.Add(Make("ping", -1, kCmdFast, Ping, "1.0.0", "Ping the server", "[message]"));
-  table.Add(Make("echo", 2, kCmdFast, Echo, "1.0.0", "Echo the given string", "message"));
-  table.Add(Make("quit", -1, kCmdAllowBusy | kCmdNoAuth | kCmdNoScript | kCmdLoading | kCmdStale |
-                                 kCmdFast,
-                 Quit, "1.0.0", "Close the connection", ""));
-  table.Add(Make("auth", -2,
-                 kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy,
-                 Auth, "1.0.0", "Authenticate to the server", "[username] password"));
-  table.Add(Make("hello", -1,
-                 kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy,
-                 Hello, "6.0.0", "Handshake with Redis",
-                 "[protover [AUTH username password] [SETNAME clientname]]"));
+  const uint32_t kHandshake =
+      kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy;
+  AddCommands(
+      table, "connection",
+      {
+          {.name = "ping",
+           .arity = -1,
+           .flags = kCmdFast,
+           .handler = Ping,
+           .since = "1.0.0",
+           .summary = "Ping the server",
+           .complexity = "O(1)",
+           .syntax = "[message]"},
+          {.name = "echo",
+           .arity = 2,
+           .flags = kCmdFast,
+           .handler = Echo,
+           .since = "1.0.0",
+           .summary = "Echo the given string",
+           .complexity = "O(1)",
+           .syntax = "message"},
+          {.name = "quit",
+           .arity = -1,
+           .flags = kCmdAllowBusy | kCmdNoAuth | kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast,
+           .handler = Quit,
+           .since = "1.0.0",
+           .summary = "Close the connection",
+           .complexity = "O(1)"},
+          {.name = "auth",
+           .arity = -2,
+           .flags = kHandshake,
+           .handler = Auth,
+           .since = "1.0.0",
+           .summary = "Authenticate to the server",
+           .complexity = "O(N) where N is the number of passwords defined for the user",
+           .syntax = "[username] password"},
+          {.name = "hello",
+           .arity = -1,
+           .flags = kHandshake,
+           .handler = Hello,
+           .since = "6.0.0",
+           .summary = "Handshake with Redis",
+           .complexity = "O(1)",
+           .syntax = "[protover [AUTH username password] [SETNAME clientname]]"},
+      });
 }
 
 }  // namespace keel::server

@@ -258,9 +258,9 @@ void KeyspaceSection(Server& s, InfoWriter& w) {
 
 void Info(CommandContext& ctx) {
   Server& server = *CallingClient(ctx).server();
-  static const char* kDefault[] = {"server", "clients",     "memory",  "persistence",
-                                   "stats",  "replication", "cpu",     "modules",
-                                   "errorstats", "cluster", "keyspace"};
+  static const char* kDefault[] = {"server",     "clients",     "memory",  "persistence",
+                                   "stats",      "replication", "cpu",     "modules",
+                                   "errorstats", "cluster",     "keyspace"};
   std::set<std::string> wanted;
   bool all = false;
   if (ctx.argc() == 1) {
@@ -299,17 +299,15 @@ void Info(CommandContext& ctx) {
 }  // namespace
 
 void RegisterInfoCommand(engine::CommandTable& table) {
-  engine::CommandSpec s;
-  s.name = "info";
-  s.arity = -1;
-  s.flags = engine::kCmdLoading | engine::kCmdStale;
-  s.handler = Info;
-  s.group = "server";
-  s.since = "1.0.0";
-  s.summary = "Get information and statistics about the server";
-  s.complexity = "O(1)";
-  s.syntax = "[section [section ...]]";
-  table.Add(std::move(s));
+  table.Add(
+      engine::MakeSpec("server", {.name = "info",
+                                  .arity = -1,
+                                  .flags = engine::kCmdLoading | engine::kCmdStale,
+                                  .handler = Info,
+                                  .since = "1.0.0",
+                                  .summary = "Get information and statistics about the server",
+                                  .complexity = "O(1)",
+                                  .syntax = "[section [section ...]]"}));
 }
 
 }  // namespace keel::server

@@ -86,8 +86,8 @@ double ServerStats::Metric::Average() const {
 
 Server::Server(std::unique_ptr<ConfigStore> config)
     : config_(std::move(config)), clock_(io::SystemClock::Default()) {
-  keyspace_ = std::make_unique<engine::Keyspace>(static_cast<int>(config_->config().databases),
-                                                 clock_);
+  keyspace_ =
+      std::make_unique<engine::Keyspace>(static_cast<int>(config_->config().databases), clock_);
   keyspace_->proto_max_bulk_len = config_->config().proto_max_bulk_len;
   engine::RegisterEngineCommands(commands_);
   RegisterConnectionCommands(commands_);
@@ -240,8 +240,8 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
              cmd->FindSubcommand(args[1]) == nullptr) {
     std::string upper(args[0]);
     for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    reply.AddError("unknown subcommand '" + std::string(CString(args[1], 128)) + "'. Try " +
-                   upper + " HELP.");
+    reply.AddError("unknown subcommand '" + std::string(CString(args[1], 128)) + "'. Try " + upper +
+                   " HELP.");
   } else {
     if (!cmd->subcommands.empty() && args.size() >= 2) cmd = cmd->FindSubcommand(args[1]);
     if (!engine::ArityOk(cmd->arity, args.size())) {

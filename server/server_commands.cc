@@ -64,22 +64,17 @@ void ConfigResetStat(CommandContext& ctx) {
 }
 
 void ConfigHelp(CommandContext& ctx) {
-  ReplyHelp(ctx, {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                  "GET <pattern>",
-                  "    Return parameters matching the glob-like <pattern> and their values.",
-                  "SET <directive> <value>",
-                  "    Set the configuration <directive> to <value>.",
-                  "RESETSTAT",
-                  "    Reset statistics reported by the INFO command.",
-                  "HELP",
-                  "    Print this help."});
+  ReplyHelp(
+      ctx,
+      {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "GET <pattern>",
+       "    Return parameters matching the glob-like <pattern> and their values.",
+       "SET <directive> <value>", "    Set the configuration <directive> to <value>.", "RESETSTAT",
+       "    Reset statistics reported by the INFO command.", "HELP", "    Print this help."});
 }
 
 // ---- COMMAND ----
 
-void CommandAll(CommandContext& ctx) {
-  ReplyCommandInfo(ServerOf(ctx).commands(), {}, *ctx.reply);
-}
+void CommandAll(CommandContext& ctx) { ReplyCommandInfo(ServerOf(ctx).commands(), {}, *ctx.reply); }
 void CommandCount(CommandContext& ctx) { ReplyCommandCount(ServerOf(ctx).commands(), *ctx.reply); }
 void CommandInfo(CommandContext& ctx) {
   ReplyCommandInfo(ServerOf(ctx).commands(), ctx.args.subspan(2), *ctx.reply);
@@ -92,22 +87,15 @@ void CommandList(CommandContext& ctx) {
 }
 void CommandHelp(CommandContext& ctx) {
   ReplyHelp(ctx, {"COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                  "(no subcommand)",
-                  "    Return details about all Redis commands.",
-                  "COUNT",
-                  "    Return the total number of commands in this Redis server.",
-                  "LIST",
+                  "(no subcommand)", "    Return details about all Redis commands.", "COUNT",
+                  "    Return the total number of commands in this Redis server.", "LIST",
                   "    Return a list of all commands in this Redis server.",
-                  "INFO [<command-name> ...]",
-                  "    Return details about multiple Redis commands.",
+                  "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
                   "    If no command names are given, documentation details for all",
-                  "    commands are returned.",
-                  "DOCS [<command-name> ...]",
+                  "    commands are returned.", "DOCS [<command-name> ...]",
                   "    Return documentation details about multiple Redis commands.",
                   "    If no command names are given, documentation details for all",
-                  "    commands are returned.",
-                  "HELP",
-                  "    Print this help."});
+                  "    commands are returned.", "HELP", "    Print this help."});
 }
 
 // ---- TIME, SHUTDOWN ----
@@ -177,10 +165,8 @@ void Debug(CommandContext& ctx) {
                     "    Setting it to 0 disables expiring keys in background when they are not",
                     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back "
                     "the",
-                    "    default.",
-                    "SLEEP <seconds>",
-                    "    Stop the server for <seconds>. Decimals allowed.",
-                    "HELP",
+                    "    default.", "SLEEP <seconds>",
+                    "    Stop the server for <seconds>. Decimals allowed.", "HELP",
                     "    Print this help."});
   } else if (EqualsIgnoreCase(sub, "sleep") && ctx.argc() == 3) {
     auto secs = engine::ParseDouble(ctx.arg(2));
@@ -194,91 +180,149 @@ void Debug(CommandContext& ctx) {
     ctx.ks->active_expire_enabled = v.value_or(0) != 0;
     ctx.reply->AddOk();
   } else {
-    ctx.reply->AddError("unknown subcommand or wrong number of arguments for '" +
-                        std::string(sub) + "'. Try DEBUG HELP.");
+    ctx.reply->AddError("unknown subcommand or wrong number of arguments for '" + std::string(sub) +
+                        "'. Try DEBUG HELP.");
   }
-}
-
-CommandSpec Make(const char* name, int arity, uint32_t flags, engine::CommandHandler h,
-                 const char* group, const char* since, const char* summary,
-                 const char* complexity, const char* syntax) {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.handler = h;
-  s.group = group;
-  s.since = since;
-  s.summary = summary;
-  s.complexity = complexity;
-  s.syntax = syntax;
-  return s;
 }
 
 }  // namespace
 
+// A container command with its subcommands.
+CommandSpec MakeContainer(const char* group, const engine::SpecInit& init,
+                          std::initializer_list<engine::SpecInit> subs) {
+  CommandSpec spec = engine::MakeSpec(group, init);
+  for (const engine::SpecInit& sub : subs) spec.subcommands.push_back(engine::MakeSpec(group, sub));
+  return spec;
+}
+
 void RegisterServerCommands(engine::CommandTable& table) {
   using namespace engine;  // NOLINT: flag names
   const uint32_t kAdminNs = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
+  const uint32_t kInfoFlags = kCmdLoading | kCmdStale;
+  const char* kPerParam = "O(N) when N is the number of configuration parameters provided";
+  const char* kHelpSummary = "Show helpful text about the different subcommands";
+  const char* kAllCommands = "O(N) where N is the total number of Redis commands";
+  const char* kLookedUp = "O(N) where N is the number of commands to look up";
 
-  CommandSpec config = Make("config", -2, 0, nullptr, "server", "2.0.0",
-                            "A container for server configuration commands",
-                            "Depends on subcommand.", "");
-  config.subcommands.push_back(Make("get", -3, kAdminNs, ConfigGet, "server", "2.0.0",
-                                    "Get the values of configuration parameters",
-                                    "O(N) when N is the number of configuration parameters "
-                                    "provided",
-                                    "parameter [parameter ...]"));
-  config.subcommands.push_back(Make("set", -4, kAdminNs, ConfigSet, "server", "2.0.0",
-                                    "Set configuration parameters to the given values",
-                                    "O(N) when N is the number of configuration parameters "
-                                    "provided",
-                                    "parameter value [parameter value ...]"));
-  config.subcommands.push_back(Make("resetstat", 2, kAdminNs, ConfigResetStat, "server", "2.0.0",
-                                    "Reset the stats returned by INFO", "O(1)", ""));
-  config.subcommands.push_back(Make("help", 2, kCmdLoading | kCmdStale, ConfigHelp, "server",
-                                    "5.0.0", "Show helpful text about the different subcommands",
-                                    "O(1)", ""));
-  table.Add(std::move(config));
+  table.Add(MakeContainer("server",
+                          {.name = "config",
+                           .arity = -2,
+                           .since = "2.0.0",
+                           .summary = "A container for server configuration commands",
+                           .complexity = "Depends on subcommand."},
+                          {
+                              {.name = "get",
+                               .arity = -3,
+                               .flags = kAdminNs,
+                               .handler = ConfigGet,
+                               .since = "2.0.0",
+                               .summary = "Get the values of configuration parameters",
+                               .complexity = kPerParam,
+                               .syntax = "parameter [parameter ...]"},
+                              {.name = "set",
+                               .arity = -4,
+                               .flags = kAdminNs,
+                               .handler = ConfigSet,
+                               .since = "2.0.0",
+                               .summary = "Set configuration parameters to the given values",
+                               .complexity = kPerParam,
+                               .syntax = "parameter value [parameter value ...]"},
+                              {.name = "resetstat",
+                               .arity = 2,
+                               .flags = kAdminNs,
+                               .handler = ConfigResetStat,
+                               .since = "2.0.0",
+                               .summary = "Reset the stats returned by INFO",
+                               .complexity = "O(1)"},
+                              {.name = "help",
+                               .arity = 2,
+                               .flags = kInfoFlags,
+                               .handler = ConfigHelp,
+                               .since = "5.0.0",
+                               .summary = kHelpSummary,
+                               .complexity = "O(1)"},
+                          }));
 
-  const uint32_t kCmdFlags = kCmdLoading | kCmdStale;
-  CommandSpec command = Make("command", -1, kCmdFlags, CommandAll, "server", "2.8.13",
-                             "Get array of Redis command details",
-                             "O(N) where N is the total number of Redis commands", "");
-  command.subcommands.push_back(Make("count", 2, kCmdFlags, CommandCount, "server", "2.8.13",
-                                     "Get total number of Redis commands", "O(1)", ""));
-  command.subcommands.push_back(Make("info", -2, kCmdFlags, CommandInfo, "server", "2.8.13",
-                                     "Get array of specific Redis command details, or all when "
-                                     "no argument is given.",
-                                     "O(N) where N is the number of commands to look up",
-                                     "[command-name [command-name ...]]"));
-  command.subcommands.push_back(Make("docs", -2, kCmdFlags, CommandDocs, "server", "7.0.0",
-                                     "Get array of specific Redis command documentation",
-                                     "O(N) where N is the number of commands to look up",
-                                     "[command-name [command-name ...]]"));
-  command.subcommands.push_back(
-      Make("list", -2, kCmdFlags, CommandList, "server", "7.0.0",
-           "Get an array of Redis command names",
-           "O(N) where N is the total number of Redis commands",
-           "[FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]"));
-  command.subcommands.push_back(Make("help", 2, kCmdFlags, CommandHelp, "server", "5.0.0",
-                                     "Show helpful text about the different subcommands", "O(1)",
-                                     ""));
-  table.Add(std::move(command));
+  table.Add(MakeContainer(
+      "server",
+      {.name = "command",
+       .arity = -1,
+       .flags = kInfoFlags,
+       .handler = CommandAll,
+       .since = "2.8.13",
+       .summary = "Get array of Redis command details",
+       .complexity = kAllCommands},
+      {
+          {.name = "count",
+           .arity = 2,
+           .flags = kInfoFlags,
+           .handler = CommandCount,
+           .since = "2.8.13",
+           .summary = "Get total number of Redis commands",
+           .complexity = "O(1)"},
+          {.name = "info",
+           .arity = -2,
+           .flags = kInfoFlags,
+           .handler = CommandInfo,
+           .since = "2.8.13",
+           .summary = "Get array of specific Redis command details, or all when no argument is "
+                      "given.",
+           .complexity = kLookedUp,
+           .syntax = "[command-name [command-name ...]]"},
+          {.name = "docs",
+           .arity = -2,
+           .flags = kInfoFlags,
+           .handler = CommandDocs,
+           .since = "7.0.0",
+           .summary = "Get array of specific Redis command documentation",
+           .complexity = kLookedUp,
+           .syntax = "[command-name [command-name ...]]"},
+          {.name = "list",
+           .arity = -2,
+           .flags = kInfoFlags,
+           .handler = CommandList,
+           .since = "7.0.0",
+           .summary = "Get an array of Redis command names",
+           .complexity = kAllCommands,
+           .syntax = "[FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]"},
+          {.name = "help",
+           .arity = 2,
+           .flags = kInfoFlags,
+           .handler = CommandHelp,
+           .since = "5.0.0",
+           .summary = kHelpSummary,
+           .complexity = "O(1)"},
+      }));
 
-  table.Add(Make("time", 1, kCmdLoading | kCmdStale | kCmdFast, Time, "server", "2.6.0",
-                 "Return the current server time", "O(1)", ""));
-  table.Add(Make("shutdown", -1,
-                 kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoMulti |
-                     kCmdAllowBusy,
-                 Shutdown, "server", "1.0.0",
-                 "Synchronously save the dataset to disk and then shut down the server",
-                 "O(N) when saving, where N is the total number of keys in all databases when "
-                 "saving data, otherwise O(1)",
-                 "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]"));
-  table.Add(Make("debug", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, Debug,
-                 "server", "1.0.0", "A container for debugging commands",
-                 "Depends on subcommand.", "subcommand [argument ...]"));
+  AddCommands(
+      table, "server",
+      {
+          {.name = "time",
+           .arity = 1,
+           .flags = kCmdLoading | kCmdStale | kCmdFast,
+           .handler = Time,
+           .since = "2.6.0",
+           .summary = "Return the current server time",
+           .complexity = "O(1)"},
+          {.name = "shutdown",
+           .arity = -1,
+           .flags =
+               kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdAllowBusy,
+           .handler = Shutdown,
+           .since = "1.0.0",
+           .summary = "Synchronously save the dataset to disk and then shut down the server",
+           .complexity = "O(N) when saving, where N is the total number of keys in all "
+                         "databases when saving data, otherwise O(1)",
+           .syntax = "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]"},
+          {.name = "debug",
+           .arity = -2,
+           .flags = kAdminNs,
+           .handler = Debug,
+           .since = "1.0.0",
+           .summary = "A container for debugging commands",
+           .complexity = "Depends on subcommand.",
+           .syntax = "subcommand [argument ...]"},
+      });
 }
 
 }  // namespace keel::server
