@@ -1,0 +1,5 @@
+"""One module per command family; importing this package registers them all. Add a module here
+when Keel gains a data type (lists, hashes, ...): generators for its commands, their arities,
+and a dumper for its TYPE name."""
+
+from . import bits, errors, expire, keys, server, strings  # noqa: F401
