@@ -207,7 +207,7 @@ std::string Client::InfoLine(int64_t now_ms) const {
   out += " tot-mem=" + std::to_string(sizeof(Client) + query_.capacity() + fill_.capacity() +
                                       sending_.capacity());
   out += " events=r";
-  out += " cmd=" + last_command_;
+  out += " cmd=" + (last_command_ != nullptr ? last_command_->FullName() : std::string("NULL"));
   out += " user=default redir=-1 resp=2";
   return out;
 }

@@ -42,8 +42,9 @@ class Client final : public io::Connection, public engine::SessionState {
   int fd() const { return fd_; }
   int64_t ctime_ms() const { return ctime_ms_; }
   int64_t last_interaction_ms() const { return last_interaction_ms_; }
-  const std::string& last_command() const { return last_command_; }
-  void set_last_command(std::string_view full_name) { last_command_.assign(full_name); }
+  // The last command run (CLIENT LIST's cmd=); nullptr before the first.
+  const engine::CommandSpec* last_command() const { return last_command_; }
+  void set_last_command(const engine::CommandSpec* cmd) { last_command_ = cmd; }
 
   bool authenticated() const { return authenticated_; }
   void SetAuthenticated(bool yes);
@@ -73,7 +74,7 @@ class Client final : public io::Connection, public engine::SessionState {
   std::string addr_;
   std::string laddr_;
   std::string name_;
-  std::string last_command_ = "NULL";
+  const engine::CommandSpec* last_command_ = nullptr;
   int64_t ctime_ms_;
   int64_t last_interaction_ms_;
   int64_t soft_limit_since_ms_ = 0;

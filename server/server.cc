@@ -257,7 +257,7 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
       ctx.reply = &reply;
       ctx.cmd = cmd;
       ctx.session = &client;
-      client.set_last_command(cmd->FullName());
+      client.set_last_command(cmd);
       cmd->handler(ctx);
       stats_.total_commands_processed++;
     }
