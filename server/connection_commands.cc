@@ -127,7 +127,7 @@ void Hello(CommandContext& ctx) {
   if (server.AuthRequired(client)) {
     ctx.reply->AddError(
         "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
-        "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the "
+        "AUTH <user> <pass> option can be used to authenticate the client and select the "
         "RESP protocol version at the same time");
     return;
   }

@@ -93,11 +93,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%.*s\n", static_cast<int>(s.message().size()), s.message().data());
     return 1;
   }
-  // Load() has applied loglevel and logfile and changed into `dir`.
+  // Load() has changed into `dir` and checked that `logfile` can be opened.
   keel::server::Config& cfg = store->config();
   config_file = store->config_file();
   if (cfg.daemonize) Daemonize();
   keel::server::MarkLogMainProcess();
+  keel::server::SetLogLevel(cfg.loglevel);
+  s = keel::server::SetLogFile(cfg.logfile);
+  if (!s.ok()) {
+    std::fprintf(stderr, "Can't open the log file: %s\n", s.ToString().c_str());
+    return 1;
+  }
 
   keel::server::Log(LogLevel::kNotice, "oO0OoO0OoO0Oo Keel is starting oO0OoO0OoO0Oo");
   if (config_file.empty()) {

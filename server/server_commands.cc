@@ -49,7 +49,8 @@ void ConfigSet(CommandContext& ctx) {
   if (s.ok()) {
     ctx.reply->AddOk();
   } else {
-    ctx.reply->AddError(s.message());
+    // ConfigStore's messages are whole reply texts ("ERR ..."), code included.
+    ctx.reply->AddError("-" + std::string(s.message()));
   }
 }
 
