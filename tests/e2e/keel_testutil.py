@@ -64,7 +64,8 @@ class ServerProcess:
         return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=30, **kw)
 
     def read_log(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log_path) as f:
             return f.read()
 
@@ -103,3 +104,146 @@ def raw_exchange(port, payload, read_timeout=2.0):
                 break
             out += chunk
     return out
+
+
+# ---- Raw RESP helpers for the protocol, client and lifecycle suites ----
+
+
+def encode_command(*args):
+    """One command as a RESP multibulk request; str arguments are UTF-8 encoded."""
+    parts = [b"*%d\r\n" % len(args)]
+    for a in args:
+        if isinstance(a, str):
+            a = a.encode()
+        elif isinstance(a, int):
+            a = b"%d" % a
+        parts.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(parts)
+
+
+class RawClient:
+    """A plain socket speaking RESP2. Replies are typed tuples so that they compare exactly:
+    ('+', b'OK'), ('-', b'ERR ...'), (':', 42), ('$', b'v') or ('$', None),
+    ('*', [reply, ...]) or ('*', None)."""
+
+    def __init__(self, port, host="127.0.0.1", timeout=30.0):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = bytearray()
+        self.pos = 0
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def call(self, *args):
+        self.send(encode_command(*args))
+        return self.read_reply()
+
+    def _fill(self):
+        chunk = self.sock.recv(1 << 20)
+        if not chunk:
+            raise ConnectionError("connection closed by the server")
+        if self.pos > 0 and self.pos >= len(self.buf) // 2:
+            del self.buf[:self.pos]
+            self.pos = 0
+        self.buf += chunk
+
+    def _line(self):
+        while True:
+            end = self.buf.find(b"\r\n", self.pos)
+            if end >= 0:
+                line = bytes(self.buf[self.pos:end])
+                self.pos = end + 2
+                return line
+            self._fill()
+
+    def _exact(self, n):
+        while len(self.buf) - self.pos < n + 2:
+            self._fill()
+        data = bytes(self.buf[self.pos:self.pos + n])
+        self.pos += n + 2
+        return data
+
+    def read_reply(self):
+        line = self._line()
+        kind, rest = line[:1], line[1:]
+        if kind in (b"+", b"-"):
+            return (kind.decode(), rest)
+        if kind == b":":
+            return (":", int(rest))
+        if kind == b"$":
+            n = int(rest)
+            return ("$", None if n < 0 else self._exact(n))
+        if kind == b"*":
+            n = int(rest)
+            return ("*", None if n < 0 else [self.read_reply() for _ in range(n)])
+        raise ValueError("not a RESP reply: %r" % line)
+
+    def read_until_closed(self, timeout=10.0):
+        """Returns (unparsed bytes, closed): everything the server sends until it closes the
+        connection (True) or stays quiet for `timeout` seconds (False)."""
+        data = bytes(self.buf[self.pos:])
+        self.buf, self.pos = bytearray(), 0
+        more, closed = read_until_closed(self.sock, timeout)
+        return data + more, closed
+
+
+def read_until_closed(sock, timeout=10.0):
+    """Reads from `sock` until the peer closes it (returns (data, True)) or it stays quiet for
+    `timeout` seconds (returns (data, False)). A reset counts as closed."""
+    out = b""
+    sock.settimeout(timeout)
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            return out, False
+        except (ConnectionResetError, BrokenPipeError):
+            return out, True
+        if not chunk:
+            return out, True
+        out += chunk
+
+
+def exchange_until_closed(port, payload, timeout=10.0, host="127.0.0.1"):
+    """Sends `payload` on a new connection and returns (reply bytes, closed) as
+    read_until_closed does."""
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        try:
+            s.sendall(payload)
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+        return read_until_closed(s, timeout)
+
+
+def wait_until(predicate, timeout=20.0, interval=0.05):
+    """Polls `predicate` until it returns a true value (returned) or `timeout` passes (None)."""
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.time() >= deadline:
+            return None
+        time.sleep(interval)
+
+
+def start_pair(keel_args=(), redis_args=None):
+    """Starts keel-server and redis-server with the same arguments (or redis_args for Redis);
+    if Redis fails to start, Keel is stopped before the error propagates."""
+    keel = start_keel(args=list(keel_args))
+    try:
+        other = start_redis(args=list(keel_args if redis_args is None else redis_args))
+    except Exception:
+        keel.stop()
+        raise
+    return keel, other
