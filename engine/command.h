@@ -19,24 +19,87 @@ namespace keel::engine {
 class Keyspace;
 class Db;
 
-// Redis 7.0's command flags (COMMAND INFO prints them by these names).
+// Redis 7.0's command flags (COMMAND INFO prints them by these names, in this order).
 enum CommandFlag : uint32_t {
-  kCmdWrite = 1u << 0,          // "write"
-  kCmdReadOnly = 1u << 1,       // "readonly"
-  kCmdDenyOom = 1u << 2,        // "denyoom"
-  kCmdAdmin = 1u << 3,          // "admin"
-  kCmdPubSub = 1u << 4,         // "pubsub"
-  kCmdNoScript = 1u << 5,       // "noscript"
-  kCmdBlocking = 1u << 6,       // "blocking"
-  kCmdLoading = 1u << 7,        // "loading": allowed while loading
-  kCmdStale = 1u << 8,          // "stale"
-  kCmdSkipMonitor = 1u << 9,    // "skip_monitor"
-  kCmdSkipSlowlog = 1u << 10,   // "skip_slowlog"
-  kCmdFast = 1u << 11,          // "fast"
-  kCmdNoAuth = 1u << 12,        // "no_auth": allowed before AUTH
-  kCmdMayReplicate = 1u << 13,  // "may_replicate"
-  kCmdNoMulti = 1u << 14,       // "no_multi"
-  kCmdAllowBusy = 1u << 15,     // "allow_busy"
+  kCmdWrite = 1u << 0,             // "write"
+  kCmdReadOnly = 1u << 1,          // "readonly"
+  kCmdDenyOom = 1u << 2,           // "denyoom"
+  kCmdAdmin = 1u << 3,             // "admin"
+  kCmdPubSub = 1u << 4,            // "pubsub"
+  kCmdNoScript = 1u << 5,          // "noscript"
+  kCmdBlocking = 1u << 6,          // "blocking"
+  kCmdLoading = 1u << 7,           // "loading": allowed while loading
+  kCmdStale = 1u << 8,             // "stale"
+  kCmdSkipMonitor = 1u << 9,       // "skip_monitor"
+  kCmdSkipSlowlog = 1u << 10,      // "skip_slowlog"
+  kCmdFast = 1u << 11,             // "fast"
+  kCmdNoAuth = 1u << 12,           // "no_auth": allowed before AUTH
+  kCmdMayReplicate = 1u << 13,     // not listed by COMMAND INFO, as in Redis
+  kCmdNoMulti = 1u << 14,          // "no_multi"
+  kCmdAllowBusy = 1u << 15,        // "allow_busy"
+  kCmdAsking = 1u << 16,           // "asking"
+  kCmdNoMandatoryKeys = 1u << 17,  // "no_mandatory_keys"
+  kCmdNoAsyncLoading = 1u << 18,   // "no_async_loading"
+  // "movablekeys": the keys cannot all be found from first/last/step. CommandTable::Add sets it
+  // when a key spec is not a plain index + range; a command that finds its keys by parsing its
+  // arguments sets it itself.
+  kCmdMovableKeys = 1u << 19,
+};
+
+// A key spec's flags (Redis 7.0's names, printed in this order). One of RO/RW/OW/RM says what the
+// command does to the key; access/update/insert/delete refine it.
+enum KeySpecFlag : uint32_t {
+  kKeyRO = 1u << 0,              // "RO": reads the value
+  kKeyRW = 1u << 1,              // "RW": reads and changes the value
+  kKeyOW = 1u << 2,              // "OW": overwrites the value without reading it
+  kKeyRM = 1u << 3,              // "RM": deletes the key
+  kKeyAccess = 1u << 4,          // "access": returns, copies or uses the user data
+  kKeyUpdate = 1u << 5,          // "update": updates the data
+  kKeyInsert = 1u << 6,          // "insert": only adds data, never changes or deletes it
+  kKeyDelete = 1u << 7,          // "delete": explicitly deletes data
+  kKeyNotKey = 1u << 8,          // "not_key": a key name that is not a key (e.g. a channel)
+  kKeyIncomplete = 1u << 9,      // "incomplete": the spec may miss some keys
+  kKeyVariableFlags = 1u << 10,  // "variable_flags": the flags depend on other arguments
+};
+
+// Where a command's keys are, as Redis 7.0's key specs say it. begin_search finds where the keys
+// start: at argument `begin_index`, or just after the argument equal to `keyword`, searched for
+// from argument `startfrom` (negative: backwards from the end). find_keys then takes them from
+// there: a range (`last_key` relative to the start, or negative from the end of the arguments,
+// every `key_step`; with `last_key` -1, a `limit` N > 1 keeps the first 1/N of them), or a keynum
+// (the count at `keynum_index`, the keys from `first_key` every `key_step`, both relative to the
+// start). A spec with neither `begin_index` nor `keyword` has an "unknown" begin_search; give it
+// kUnknown find_keys too. Every member has an initializer, so designated initializers may leave
+// any out (-Wmissing-field-initializers).
+struct KeySpec {
+  enum FindKeys { kRange, kKeynum, kUnknown };
+
+  std::string notes = {};  // Redis's note on the spec, when it has one
+  uint32_t flags = 0;      // KeySpecFlag bits
+  int begin_index = 0;
+  std::string keyword = {};
+  int startfrom = 0;
+  FindKeys find = kRange;
+  int last_key = 0;
+  int key_step = 1;
+  int limit = 0;
+  int keynum_index = 0;
+  int first_key = 1;
+
+  bool operator==(const KeySpec&) const = default;
+};
+
+// Bits of COMMAND DOCS's doc_flags.
+enum DocFlag : uint32_t {
+  kDocDeprecated = 1u << 0,  // "deprecated"
+  kDocSysCmd = 1u << 1,      // "syscmd": a system command, not meant for applications
+};
+
+// One line of a command's history in COMMAND DOCS: the version and what changed.
+struct HistoryEntry {
+  std::string version;
+  std::string change;
+  bool operator==(const HistoryEntry&) const = default;
 };
 
 // Per-client state a handler may read or change (the selected db, the session's identity). The
@@ -66,16 +129,25 @@ struct CommandSpec {
   std::string name;  // lower case, e.g. "get"; subcommands are "get" under their container
   int arity = 0;     // exact argument count including the name; negative: at least -arity
   uint32_t flags = 0;
-  int first_key = 0;  // 0: no keys
-  int last_key = 0;   // negative: counts from the end (-1 = last argument)
+  // The legacy key range: first and last key positions (last negative: from the end) and the
+  // step. 0: no keys. Derived from `key_specs` when only those are given (see CommandTable::Add).
+  int first_key = 0;
+  int last_key = 0;
   int key_step = 0;
+  // Redis's key specs. CommandTable::Add derives one from the legacy range when none are given.
+  std::vector<KeySpec> key_specs;
+  std::vector<std::string> tips;  // "nondeterministic_output", "request_policy:all_shards", ...
   CommandHandler handler = nullptr;
   // Documentation, served by COMMAND DOCS (redis-cli builds its hints from it).
   std::string group;  // "string", "generic", "connection", "server", "bitmap", ...
   std::string since;  // "1.0.0"
   std::string summary;
   std::string complexity;
-  std::string syntax;  // the arguments in Redis's doc syntax: "key value [NX | XX]"
+  uint32_t doc_flags = 0;        // DocFlag bits
+  std::string deprecated_since;  // with kDocDeprecated
+  std::string replaced_by;       // with kDocDeprecated: "`GETRANGE`"
+  std::vector<HistoryEntry> history;
+  std::string syntax;  // the arguments in Keel's annotated syntax (see SpecInit::syntax)
   // Container commands (CONFIG, CLIENT, COMMAND, DEBUG, OBJECT) dispatch on args[1].
   std::vector<CommandSpec> subcommands;
   const CommandSpec* parent = nullptr;  // set by CommandTable for subcommands
@@ -85,9 +157,27 @@ struct CommandSpec {
   const CommandSpec* FindSubcommand(std::string_view name) const;  // case-insensitive
 };
 
+// The legacy key range Redis 7.0 derives from key specs: a single index + range spec as it is;
+// otherwise the span of the index + range specs with step 1 that follow one another. `movable` is
+// set when some keys fall outside that range (keyword, keynum, unknown or incomplete specs).
+struct LegacyKeyRange {
+  int first_key = 0;
+  int last_key = 0;
+  int key_step = 0;
+  bool movable = false;
+};
+LegacyKeyRange DeriveLegacyKeyRange(const std::vector<KeySpec>& specs);
+
+// The key spec flags a command gets by default: "RW update" for a write command, "RO access"
+// otherwise.
+uint32_t DefaultKeySpecFlags(uint32_t command_flags);
+
 class CommandTable {
  public:
-  // Adds a command; the name must be new. Subcommands get their parent pointer set.
+  // Adds a command; the name must be new. Subcommands get their parent pointer set. The key
+  // metadata is completed here, for the command and its subcommands alike: given only a legacy
+  // range, it gets one range key spec with DefaultKeySpecFlags; given key specs, the legacy range
+  // (left 0, or equal to what they imply) and kCmdMovableKeys are derived from them.
   void Add(CommandSpec spec);
   // Case-insensitive lookup; nullptr when unknown.
   const CommandSpec* Find(std::string_view name) const;
@@ -105,8 +195,9 @@ class CommandTable {
 };
 
 // A command's metadata without the container fields, so a family's table reads as one designated
-// initializer per command; `syntax` is the argument list in Redis's documentation syntax, from
-// which COMMAND DOCS is generated. Omitted fields are zero.
+// initializer per command. Omitted fields are empty or zero, and most commands need only the first
+// eleven; the rest carry what Redis says of fewer commands (tips, deprecation, history, key specs
+// other than one plain range). As in KeySpec, every field has an initializer.
 struct SpecInit {
   const char* name = "";
   int arity = 0;
@@ -118,7 +209,46 @@ struct SpecInit {
   const char* since = "";
   const char* summary = "";
   const char* complexity = "";
+  // The arguments in Redis's documentation syntax, annotated where Redis's argument tree says
+  // more than that syntax can. COMMAND DOCS (and so redis-cli's hints) is generated from it by
+  // server::ParseCommandSyntax:
+  //   key [key ...]          names: an argument, typed by its name (key, newkey -> key; count,
+  //                          offset -> integer; pattern; unix-time-*; otherwise string)
+  //   NX  "" ~               tokens: capitals or symbols (quoted when empty); a token followed by
+  //                          names takes them as its value ("EX seconds", "LIMIT offset count")
+  //   [ ... ]  < ... >       an optional or a required group; '|' separates a oneof's choices,
+  //                          several items in one choice make a block; a '|' outside any group
+  //                          makes the whole string one required oneof
+  //   x [x ...]  x ...       x (a word or a group) repeats: flag "multiple". "GET pattern [GET
+  //                          pattern ...]" repeats with its token: "multiple_token"
+  // Annotations, all optional. They change the DOCS tree but never the hint redis-cli renders:
+  //   name:type              the type, when the name does not imply it: "increment:double",
+  //                          "value:integer" (string, integer, double, key, pattern, unix-time);
+  //                          "ip:port" stays a name, as "port" is no type
+  //   [label: ...]           Redis's name for the group ("[condition: NX | XX]"). A labelled
+  //                          group is always one oneof or block, even around a single item
+  //                          ("<id: client-id [client-id ...]>"), and keeps its name after a
+  //                          token ("[AUTH <username_password: username password>]"). Without a
+  //                          label a group is named after its members ("nx_xx"), or after the
+  //                          token that takes it ("[LIMIT offset count]" -> "limit")
+  //   word@6.2.0             the version the argument appeared in ("since"), on a name, a token
+  //   [label@7.0.0: ...]     or a label; a token passes it to the value it takes ("[ID@6.2.0 id]")
+  //   word@-2.8.12           deprecated since 2.8.12 ("@1.0.0-2.8.12" gives both)
+  //   name#1                 the key spec a key argument belongs to; by default the i-th key
+  //                          argument has spec i (the last spec for any beyond it)
+  // The copy inside "[x ...]" names x again without its annotations.
   const char* syntax = "";
+  // Redis's key specs, when the legacy range cannot say how keys are used (several specs, notes,
+  // keyword or keynum search). first_key/last_key/key_step may then be left 0: they are derived.
+  std::vector<KeySpec> key_specs = {};
+  // The flags of the one key spec derived from first_key/last_key/key_step, when they differ from
+  // DefaultKeySpecFlags (e.g. kKeyRW | kKeyAccess | kKeyUpdate for INCR).
+  uint32_t key_flags = 0;
+  const char* tips = "";  // space-separated: "request_policy:all_shards response_policy:agg_sum"
+  uint32_t doc_flags = 0;
+  const char* deprecated_since = "";
+  const char* replaced_by = "";
+  std::vector<HistoryEntry> history = {};
 };
 CommandSpec MakeSpec(const char* group, const SpecInit& init);
 void AddCommands(CommandTable& table, const char* group, std::initializer_list<SpecInit> specs);

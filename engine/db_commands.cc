@@ -1,6 +1,7 @@
 // The database commands: SELECT (the session's db), DBSIZE, FLUSHDB, FLUSHALL and SWAPDB, with
 // Redis 7.0's replies, error texts and dirty-counter accounting.
 #include <optional>
+#include <vector>
 
 #include "engine/commands.h"
 #include "engine/key_family.h"
@@ -74,20 +75,26 @@ void SwapDbCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterDbCommands(CommandTable& table) {
+  // FLUSHDB and FLUSHALL share their options and their history.
+  const char* kFlushSyntax = "[async: ASYNC@4.0.0 | SYNC@6.2.0]";
+  const char* kFlushTips = "request_policy:all_shards response_policy:all_succeeded";
+  const std::vector<HistoryEntry> kFlushHistory = {
+      {"4.0.0", "Added the `ASYNC` flushing mode modifier."},
+      {"6.2.0", "Added the `SYNC` flushing mode modifier."}};
   AddCommands(table, "connection",
-                          {
-                              {.name = "select",
-                               .arity = 2,
-                               .flags = kCmdLoading | kCmdStale | kCmdFast,
-                               .first_key = 0,
-                               .last_key = 0,
-                               .key_step = 0,
-                               .handler = SelectCommand,
-                               .since = "1.0.0",
-                               .summary = "Change the selected database for the current connection",
-                               .complexity = "O(1)",
-                               .syntax = "index"},
-                          });
+              {
+                  {.name = "select",
+                   .arity = 2,
+                   .flags = kCmdLoading | kCmdStale | kCmdFast,
+                   .first_key = 0,
+                   .last_key = 0,
+                   .key_step = 0,
+                   .handler = SelectCommand,
+                   .since = "1.0.0",
+                   .summary = "Change the selected database for the current connection",
+                   .complexity = "O(1)",
+                   .syntax = "index"},
+              });
   AddCommands(
       table, "server",
       {
@@ -101,7 +108,8 @@ void RegisterDbCommands(CommandTable& table) {
            .since = "1.0.0",
            .summary = "Return the number of keys in the selected database",
            .complexity = "O(1)",
-           .syntax = ""},
+           .syntax = "",
+           .tips = "request_policy:all_shards response_policy:agg_sum"},
           {.name = "flushdb",
            .arity = -1,
            .flags = kCmdWrite,
@@ -112,7 +120,9 @@ void RegisterDbCommands(CommandTable& table) {
            .since = "1.0.0",
            .summary = "Remove all keys from the current database",
            .complexity = "O(N) where N is the number of keys in the selected database",
-           .syntax = "[ASYNC | SYNC]"},
+           .syntax = kFlushSyntax,
+           .tips = kFlushTips,
+           .history = kFlushHistory},
           {.name = "flushall",
            .arity = -1,
            .flags = kCmdWrite,
@@ -123,7 +133,9 @@ void RegisterDbCommands(CommandTable& table) {
            .since = "1.0.0",
            .summary = "Remove all keys from all databases",
            .complexity = "O(N) where N is the total number of keys in all databases",
-           .syntax = "[ASYNC | SYNC]"},
+           .syntax = kFlushSyntax,
+           .tips = kFlushTips,
+           .history = kFlushHistory},
           {.name = "swapdb",
            .arity = 3,
            .flags = kCmdWrite | kCmdFast,

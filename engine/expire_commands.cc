@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/commands.h"
 #include "engine/key_family.h"
@@ -149,7 +151,8 @@ void PersistCommand(CommandContext& ctx) {
 
 // Shared metadata of the single-key commands below.
 SpecInit SingleKey(const char* name, int arity, uint32_t flags, CommandHandler handler,
-                               const char* since, const char* summary, const char* syntax) {
+                   const char* since, const char* summary, const char* syntax,
+                   std::vector<HistoryEntry> history = {}, const char* tips = "") {
   return {.name = name,
           .arity = arity,
           .flags = flags,
@@ -160,7 +163,9 @@ SpecInit SingleKey(const char* name, int arity, uint32_t flags, CommandHandler h
           .since = since,
           .summary = summary,
           .complexity = "O(1)",
-          .syntax = syntax};
+          .syntax = syntax,
+          .tips = tips,
+          .history = std::move(history)};
 }
 
 }  // namespace
@@ -168,24 +173,30 @@ SpecInit SingleKey(const char* name, int arity, uint32_t flags, CommandHandler h
 void RegisterExpireCommands(CommandTable& table) {
   constexpr uint32_t kSetter = kCmdWrite | kCmdFast;
   constexpr uint32_t kGetter = kCmdReadOnly | kCmdFast;
+  const std::vector<HistoryEntry> kConditions = {
+      {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}};
+  const std::vector<HistoryEntry> kMinusTwo = {{"2.8.0", "Added the -2 reply."}};
   AddCommands(
       table, "generic",
       {
           SingleKey("expire", -3, kSetter, ExpireCommand, "1.0.0",
-                    "Set a key's time to live in seconds", "key seconds [NX | XX | GT | LT]"),
+                    "Set a key's time to live in seconds",
+                    "key seconds [condition@7.0.0: NX | XX | GT | LT]", kConditions),
           SingleKey("pexpire", -3, kSetter, PExpireCommand, "2.6.0",
                     "Set a key's time to live in milliseconds",
-                    "key milliseconds [NX | XX | GT | LT]"),
+                    "key milliseconds [condition@7.0.0: NX | XX | GT | LT]", kConditions),
           SingleKey("expireat", -3, kSetter, ExpireAtCommand, "1.2.0",
                     "Set the expiration for a key as a UNIX timestamp",
-                    "key unix-time-seconds [NX | XX | GT | LT]"),
+                    "key unix-time-seconds [condition@7.0.0: NX | XX | GT | LT]", kConditions),
           SingleKey("pexpireat", -3, kSetter, PExpireAtCommand, "2.6.0",
                     "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
-                    "key unix-time-milliseconds [NX | XX | GT | LT]"),
+                    "key unix-time-milliseconds [condition@7.0.0: NX | XX | GT | LT]", kConditions),
           SingleKey("ttl", 2, kGetter, TtlCommand, "1.0.0",
-                    "Get the time to live for a key in seconds", "key"),
+                    "Get the time to live for a key in seconds", "key", kMinusTwo,
+                    "nondeterministic_output"),
           SingleKey("pttl", 2, kGetter, PTtlCommand, "2.6.0",
-                    "Get the time to live for a key in milliseconds", "key"),
+                    "Get the time to live for a key in milliseconds", "key", kMinusTwo,
+                    "nondeterministic_output"),
           SingleKey("expiretime", 2, kGetter, ExpireTimeCommand, "7.0.0",
                     "Get the expiration Unix timestamp for a key", "key"),
           SingleKey("pexpiretime", 2, kGetter, PExpireTimeCommand, "7.0.0",

@@ -157,7 +157,8 @@ void RegisterScanCommands(CommandTable& table) {
            .complexity = "O(N) with N being the number of keys in the database, under the "
                          "assumption that the key names in the database and the given pattern "
                          "have limited length.",
-           .syntax = "pattern"},
+           .syntax = "pattern",
+           .tips = "request_policy:all_shards nondeterministic_output_order"},
           {.name = "scan",
            .arity = -2,
            .flags = kCmdReadOnly,
@@ -170,7 +171,9 @@ void RegisterScanCommands(CommandTable& table) {
            .complexity = "O(1) for every call. O(N) for a complete iteration, including enough "
                          "command calls for the cursor to return back to 0. N is the number of "
                          "elements inside the collection.",
-           .syntax = "cursor [MATCH pattern] [COUNT count] [TYPE type]"},
+           .syntax = "cursor [MATCH pattern] [COUNT count] [TYPE@6.0.0 type]",
+           .tips = "nondeterministic_output request_policy:special",
+           .history = {{"6.0.0", "Added the `TYPE` subcommand."}}},
           {.name = "randomkey",
            .arity = 1,
            .flags = kCmdReadOnly,
@@ -181,7 +184,8 @@ void RegisterScanCommands(CommandTable& table) {
            .since = "1.0.0",
            .summary = "Return a random key from the keyspace",
            .complexity = "O(1)",
-           .syntax = ""},
+           .syntax = "",
+           .tips = "request_policy:all_shards nondeterministic_output"},
       });
 }
 

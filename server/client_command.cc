@@ -261,14 +261,25 @@ void RegisterClientCommand(engine::CommandTable& table) {
            .since = "2.4.0",
            .summary = "Get the list of client connections",
            .complexity = kAllClients,
-           .syntax = "[TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]"},
+           .syntax = "[TYPE@5.0.0 <normal_master_replica_pubsub: NORMAL | MASTER | REPLICA | "
+                     "PUBSUB>] [ID@6.2.0 <id: client-id:integer [client-id ...]>]",
+           .tips = "nondeterministic_output",
+           .history = {{"2.8.12", "Added unique client `id` field."},
+                       {"5.0.0", "Added optional `TYPE` filter."},
+                       {"6.0.0", "Added `user` field."},
+                       {"6.2.0",
+                        "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the "
+                        "optional `ID` filter."},
+                       {"7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."},
+                       {"7.0.3", "Added `ssub` field."}}},
            {.name = "info",
            .arity = 2,
            .flags = kConn,
            .handler = ClientInfo,
            .since = "6.2.0",
            .summary = "Returns information about the current client connection.",
-           .complexity = "O(1)"},
+           .complexity = "O(1)",
+           .tips = "nondeterministic_output"},
            {.name = "kill",
            .arity = -3,
            .flags = kCmdAdmin | kConn,
@@ -276,8 +287,17 @@ void RegisterClientCommand(engine::CommandTable& table) {
            .since = "2.4.0",
            .summary = "Kill the connection of a client",
            .complexity = kAllClients,
-           .syntax = "ip:port | [ID client-id] [TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB] "
-                     "[USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no]"},
+           .syntax = "<filter: ip:port@-2.8.12 | <new-format: [ID@2.8.12 client-id:integer] | "
+                     "[TYPE@2.8.12 <normal_master_slave_pubsub: NORMAL | MASTER@3.2.0 | SLAVE | "
+                     "REPLICA@5.0.0 | PUBSUB>] | [USER username] | [ADDR ip:port] | "
+                     "[LADDR@6.2.0 ip:port] | [SKIPME yes/no]> ...>",
+           .history = {{"2.8.12", "Added new filter format."},
+                       {"2.8.12", "`ID` option."},
+                       {"3.2.0", "Added `master` type in for `TYPE` option."},
+                       {"5.0.0",
+                        "Replaced `slave` `TYPE` with `replica`. `slave` still supported "
+                        "for backward compatibility."},
+                       {"6.2.0", "`LADDR` option."}}},
            {.name = "help",
            .arity = 2,
            .flags = kCmdLoading | kCmdStale,

@@ -13,7 +13,8 @@ namespace {
 
 using engine::CommandSpec;
 
-// Redis's command flag names, in the order COMMAND INFO lists them.
+// Redis's command flag names, in the order COMMAND INFO lists them. may_replicate is left out:
+// Redis keeps it internal.
 struct FlagName {
   uint32_t flag;
   std::string_view name;
@@ -30,12 +31,41 @@ constexpr FlagName kFlagNames[] = {
     {engine::kCmdStale, "stale"},
     {engine::kCmdSkipMonitor, "skip_monitor"},
     {engine::kCmdSkipSlowlog, "skip_slowlog"},
+    {engine::kCmdAsking, "asking"},
     {engine::kCmdFast, "fast"},
     {engine::kCmdNoAuth, "no_auth"},
-    {engine::kCmdMayReplicate, "may_replicate"},
+    {engine::kCmdNoMandatoryKeys, "no_mandatory_keys"},
+    {engine::kCmdNoAsyncLoading, "no_async_loading"},
     {engine::kCmdNoMulti, "no_multi"},
+    {engine::kCmdMovableKeys, "movablekeys"},
     {engine::kCmdAllowBusy, "allow_busy"},
 };
+
+// Key spec flag names, in the order COMMAND INFO lists them.
+constexpr FlagName kKeySpecFlagNames[] = {
+    {engine::kKeyRO, "RO"},
+    {engine::kKeyRW, "RW"},
+    {engine::kKeyOW, "OW"},
+    {engine::kKeyRM, "RM"},
+    {engine::kKeyAccess, "access"},
+    {engine::kKeyUpdate, "update"},
+    {engine::kKeyInsert, "insert"},
+    {engine::kKeyDelete, "delete"},
+    {engine::kKeyNotKey, "not_key"},
+    {engine::kKeyIncomplete, "incomplete"},
+    {engine::kKeyVariableFlags, "variable_flags"},
+};
+
+// A set of simple strings, one per bit of `flags` that `names` knows.
+template <size_t N>
+void WriteFlagSet(uint32_t flags, const FlagName (&names)[N], formats::ReplyWriter& r) {
+  size_t n = 0;
+  for (const FlagName& f : names) n += (flags & f.flag) ? 1 : 0;
+  r.AddSetHeader(n);
+  for (const FlagName& f : names) {
+    if (flags & f.flag) r.AddSimple(f.name);
+  }
+}
 
 // ACL categories as bits, in Redis's order (the order COMMAND INFO lists them in).
 constexpr std::string_view kCategoryNames[] = {
@@ -157,61 +187,94 @@ uint32_t CategoryByName(std::string_view name) {
   return 0;
 }
 
-// One begin_search/find_keys spec covering first_key..last_key by key_step, as Redis derives for
-// its legacy key range. Keel's specs do not record how keys are used, so the flags follow the
-// command's write/readonly flag.
-void WriteKeySpecs(const CommandSpec& c, formats::ReplyWriter& r) {
-  if (c.first_key <= 0) {
-    r.AddSetHeader(0);
-    return;
+void WriteBeginSearch(const engine::KeySpec& k, formats::ReplyWriter& r) {
+  r.AddMapHeader(2);
+  r.AddBulk("type");
+  if (!k.keyword.empty()) {
+    r.AddBulk("keyword");
+    r.AddBulk("spec");
+    r.AddMapHeader(2);
+    r.AddBulk("keyword");
+    r.AddBulk(k.keyword);
+    r.AddBulk("startfrom");
+    r.AddInteger(k.startfrom);
+  } else if (k.begin_index > 0) {
+    r.AddBulk("index");
+    r.AddBulk("spec");
+    r.AddMapHeader(1);
+    r.AddBulk("index");
+    r.AddInteger(k.begin_index);
+  } else {
+    r.AddBulk("unknown");
+    r.AddBulk("spec");
+    r.AddMapHeader(0);
   }
-  r.AddSetHeader(1);
-  r.AddMapHeader(3);
-  r.AddBulk("flags");
-  r.AddSetHeader(2);
-  bool write = (c.flags & engine::kCmdWrite) != 0;
-  r.AddSimple(write ? "RW" : "RO");
-  r.AddSimple(write ? "update" : "access");
-  r.AddBulk("begin_search");
+}
+
+void WriteFindKeys(const engine::KeySpec& k, formats::ReplyWriter& r) {
   r.AddMapHeader(2);
   r.AddBulk("type");
-  r.AddBulk("index");
-  r.AddBulk("spec");
-  r.AddMapHeader(1);
-  r.AddBulk("index");
-  r.AddInteger(c.first_key);
-  r.AddBulk("find_keys");
-  r.AddMapHeader(2);
-  r.AddBulk("type");
-  r.AddBulk("range");
-  r.AddBulk("spec");
-  r.AddMapHeader(3);
-  r.AddBulk("lastkey");
-  // In a range spec a non-negative last key is relative to the first.
-  r.AddInteger(c.last_key < 0 ? c.last_key : c.last_key - c.first_key);
-  r.AddBulk("keystep");
-  r.AddInteger(c.key_step);
-  r.AddBulk("limit");
-  r.AddInteger(0);
+  switch (k.find) {
+    case engine::KeySpec::kRange:
+      r.AddBulk("range");
+      r.AddBulk("spec");
+      r.AddMapHeader(3);
+      r.AddBulk("lastkey");
+      r.AddInteger(k.last_key);
+      r.AddBulk("keystep");
+      r.AddInteger(k.key_step);
+      r.AddBulk("limit");
+      r.AddInteger(k.limit);
+      return;
+    case engine::KeySpec::kKeynum:
+      r.AddBulk("keynum");
+      r.AddBulk("spec");
+      r.AddMapHeader(3);
+      r.AddBulk("keynumidx");
+      r.AddInteger(k.keynum_index);
+      r.AddBulk("firstkey");
+      r.AddInteger(k.first_key);
+      r.AddBulk("keystep");
+      r.AddInteger(k.key_step);
+      return;
+    case engine::KeySpec::kUnknown:
+      r.AddBulk("unknown");
+      r.AddBulk("spec");
+      r.AddMapHeader(0);
+      return;
+  }
+}
+
+void WriteKeySpecs(const CommandSpec& c, formats::ReplyWriter& r) {
+  r.AddSetHeader(c.key_specs.size());
+  for (const engine::KeySpec& k : c.key_specs) {
+    r.AddMapHeader(3 + int{!k.notes.empty()});
+    if (!k.notes.empty()) {
+      r.AddBulk("notes");
+      r.AddBulk(k.notes);
+    }
+    r.AddBulk("flags");
+    WriteFlagSet(k.flags, kKeySpecFlagNames, r);
+    r.AddBulk("begin_search");
+    WriteBeginSearch(k, r);
+    r.AddBulk("find_keys");
+    WriteFindKeys(k, r);
+  }
 }
 
 void WriteInfo(const CommandSpec& c, formats::ReplyWriter& r) {
   r.AddArrayHeader(10);
   r.AddBulk(c.FullName());
   r.AddInteger(c.arity);
-  size_t nflags = 0;
-  for (const FlagName& f : kFlagNames) nflags += (c.flags & f.flag) ? 1 : 0;
-  r.AddSetHeader(nflags);
-  for (const FlagName& f : kFlagNames) {
-    if (c.flags & f.flag) r.AddSimple(f.name);
-  }
+  WriteFlagSet(c.flags, kFlagNames, r);
   r.AddInteger(c.first_key);
   r.AddInteger(c.last_key);
   r.AddInteger(c.key_step);
   std::vector<std::string_view> cats = CommandAclCategories(c);
   r.AddSetHeader(cats.size());
   for (std::string_view cat : cats) r.AddSimple("@" + std::string(cat));
-  r.AddSetHeader(0);  // tips: Keel has no cluster routing hints to give
+  r.AddSetHeader(c.tips.size());
+  for (const std::string& tip : c.tips) r.AddBulk(tip);
   WriteKeySpecs(c, r);
   r.AddArrayHeader(c.subcommands.size());
   for (const CommandSpec& sub : c.subcommands) WriteInfo(sub, r);

@@ -65,6 +65,9 @@ struct CommandArg {
   std::string name;
   ArgType type = ArgType::kString;
   std::optional<std::string> token;  // the keyword before the value ("EX"), if any
+  std::string since;                 // the version that added the argument, if given
+  std::string deprecated_since;
+  int key_spec_index = -1;  // a key argument's spec ("name#1"); -1: by position
   bool optional = false;
   bool multiple = false;         // may repeat: "key [key ...]"
   bool multiple_token = false;   // repeats with its token: "GET pattern [GET pattern ...]"
@@ -73,13 +76,14 @@ struct CommandArg {
   bool operator==(const CommandArg&) const = default;
 };
 
-// Parses a CommandSpec::syntax string (Redis's documentation syntax without the command name:
-// "key value [NX | XX] [GET] [EX seconds | PX milliseconds | KEEPTTL]", "key [key ...]",
-// "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]") into argument trees.
-// UPPERCASE words are tokens; a token followed by lowercase names takes them as its value;
-// "[x y ...]" marks the preceding "x y" as repeating; "<a | b>" is a required choice. Types come
-// from names ("key", "destination" -> key, "count" -> integer, "pattern" -> pattern).
-// Unbalanced brackets or a "[... ...]" that does not repeat what precedes it are InvalidArgument.
+// Parses a CommandSpec::syntax string into argument trees: Redis's documentation syntax without
+// the command name ("key value [NX | XX] [GET] [EX seconds | PX milliseconds | KEEPTTL]",
+// "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]") plus Keel's annotations
+// for what that syntax cannot say ("increment:double", "[condition@7.0.0: NX | XX]"). The grammar
+// is documented at engine::SpecInit::syntax. redis-cli's own spelling of a token before a choice,
+// "[TYPE NORMAL | MASTER]", is read as "[TYPE <NORMAL | MASTER>]". Unbalanced brackets, a
+// "[... ...]" that does not repeat what precedes it, a label that does not open a group or a
+// malformed annotation are InvalidArgument.
 Result<std::vector<CommandArg>> ParseCommandSyntax(std::string_view syntax);
 
 }  // namespace keel::server

@@ -174,10 +174,11 @@ void RegisterConnectionCommands(engine::CommandTable& table) {
            .since = "1.0.0",
            .summary = "Ping the server",
            .complexity = "O(1)",
-           .syntax = "[message]"},
+           .syntax = "[message]",
+           .tips = "request_policy:all_shards response_policy:all_succeeded"},
           {.name = "echo",
            .arity = 2,
-           .flags = kCmdFast,
+           .flags = kCmdLoading | kCmdStale | kCmdFast,
            .handler = Echo,
            .since = "1.0.0",
            .summary = "Echo the given string",
@@ -197,7 +198,8 @@ void RegisterConnectionCommands(engine::CommandTable& table) {
            .since = "1.0.0",
            .summary = "Authenticate to the server",
            .complexity = "O(N) where N is the number of passwords defined for the user",
-           .syntax = "[username] password"},
+           .syntax = "[username@6.0.0] password",
+           .history = {{"6.0.0", "Added ACL style (username and password)."}}},
           {.name = "hello",
            .arity = -1,
            .flags = kHandshake,
@@ -205,7 +207,11 @@ void RegisterConnectionCommands(engine::CommandTable& table) {
            .since = "6.0.0",
            .summary = "Handshake with Redis",
            .complexity = "O(1)",
-           .syntax = "[protover [AUTH username password] [SETNAME clientname]]"},
+           .syntax = "[arguments: protover [AUTH <username_password: username password>] "
+                     "[SETNAME clientname]]",
+           .history = {{"6.2.0",
+                        "`protover` made optional; when called without arguments the command "
+                        "reports the current connection's context."}}},
       });
 }
 

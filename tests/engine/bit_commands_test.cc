@@ -414,10 +414,12 @@ TEST_CASE("bitmap commands carry Redis 7.0's metadata", "[bitmap][meta]") {
   };
   // COMMAND INFO and COMMAND DOCS of redis 7.0.15.
   const Meta expected[] = {
-      {"setbit", 4, kCmdWrite | kCmdDenyOom, 1, 1, 1, "key offset value"},
+      {"setbit", 4, kCmdWrite | kCmdDenyOom, 1, 1, 1, "key offset value:integer"},
       {"getbit", 3, kCmdReadOnly | kCmdFast, 1, 1, 1, "key offset"},
-      {"bitcount", -2, kCmdReadOnly, 1, 1, 1, "key [start end [BYTE | BIT]]"},
-      {"bitpos", -3, kCmdReadOnly, 1, 1, 1, "key bit [start [end [BYTE | BIT]]]"},
+      {"bitcount", -2, kCmdReadOnly, 1, 1, 1,
+       "key [index: start end [index_unit@7.0.0: BYTE | BIT]]"},
+      {"bitpos", -3, kCmdReadOnly, 1, 1, 1,
+       "key bit [index: start [end_index: end [index_unit@7.0.0: BYTE | BIT]]]"},
       {"bitop", -4, kCmdWrite | kCmdDenyOom, 2, -1, 1, "operation destkey key [key ...]"},
   };
   for (const Meta& m : expected) {

@@ -205,8 +205,8 @@ TEST_CASE("db: command metadata matches Redis 7.0", "[db]") {
   const Expect expected[] = {
       {"select", 2, kCmdLoading | kCmdStale | kCmdFast, "connection", "1.0.0", "index"},
       {"dbsize", 1, kCmdReadOnly | kCmdFast, "server", "1.0.0", ""},
-      {"flushdb", -1, kCmdWrite, "server", "1.0.0", "[ASYNC | SYNC]"},
-      {"flushall", -1, kCmdWrite, "server", "1.0.0", "[ASYNC | SYNC]"},
+      {"flushdb", -1, kCmdWrite, "server", "1.0.0", "[async: ASYNC@4.0.0 | SYNC@6.2.0]"},
+      {"flushall", -1, kCmdWrite, "server", "1.0.0", "[async: ASYNC@4.0.0 | SYNC@6.2.0]"},
       {"swapdb", 3, kCmdWrite | kCmdFast, "server", "4.0.0", "index1 index2"},
   };
   for (const Expect& x : expected) {

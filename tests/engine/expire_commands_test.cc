@@ -292,11 +292,14 @@ TEST_CASE("expire: command metadata matches Redis 7.0", "[expire]") {
     const char* syntax;
   };
   const Expect expected[] = {
-      {"expire", -3, kCmdWrite | kCmdFast, "1.0.0", "key seconds [NX | XX | GT | LT]"},
-      {"pexpire", -3, kCmdWrite | kCmdFast, "2.6.0", "key milliseconds [NX | XX | GT | LT]"},
-      {"expireat", -3, kCmdWrite | kCmdFast, "1.2.0", "key unix-time-seconds [NX | XX | GT | LT]"},
+      {"expire", -3, kCmdWrite | kCmdFast, "1.0.0",
+       "key seconds [condition@7.0.0: NX | XX | GT | LT]"},
+      {"pexpire", -3, kCmdWrite | kCmdFast, "2.6.0",
+       "key milliseconds [condition@7.0.0: NX | XX | GT | LT]"},
+      {"expireat", -3, kCmdWrite | kCmdFast, "1.2.0",
+       "key unix-time-seconds [condition@7.0.0: NX | XX | GT | LT]"},
       {"pexpireat", -3, kCmdWrite | kCmdFast, "2.6.0",
-       "key unix-time-milliseconds [NX | XX | GT | LT]"},
+       "key unix-time-milliseconds [condition@7.0.0: NX | XX | GT | LT]"},
       {"ttl", 2, kCmdReadOnly | kCmdFast, "1.0.0", "key"},
       {"pttl", 2, kCmdReadOnly | kCmdFast, "2.6.0", "key"},
       {"expiretime", 2, kCmdReadOnly | kCmdFast, "7.0.0", "key"},

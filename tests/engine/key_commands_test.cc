@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tests/engine/command_harness.h"
 
@@ -373,6 +374,17 @@ TEST_CASE("keys: command metadata matches Redis 7.0's COMMAND INFO and DOCS", "[
     CHECK_FALSE(c->complexity.empty());
   }
   CHECK(h.table().Find("copy")->since == "6.2.0");
+  // Two keys used two ways: each has its own key spec, and the legacy range spans both.
+  using Specs = std::vector<KeySpec>;
+  CHECK(h.table().Find("rename")->key_specs ==
+        Specs{{.flags = kKeyRW | kKeyAccess | kKeyDelete, .begin_index = 1},
+              {.flags = kKeyOW | kKeyUpdate, .begin_index = 2}});
+  CHECK(h.table().Find("renamenx")->key_specs[1].flags == (kKeyOW | kKeyInsert));
+  CHECK(h.table().Find("copy")->key_specs ==
+        Specs{{.flags = kKeyRO | kKeyAccess, .begin_index = 1},
+              {.flags = kKeyOW | kKeyUpdate, .begin_index = 2}});
+  CHECK(h.table().Find("del")->key_specs ==
+        Specs{{.flags = kKeyRM | kKeyDelete, .begin_index = 1, .last_key = -1}});
   CHECK(h.table().Find("touch")->since == "3.2.1");
 }
 

@@ -334,7 +334,7 @@ TEST_CASE("keys: KEYS, SCAN and RANDOMKEY metadata matches Redis 7.0", "[keys]")
   };
   const Expect expected[] = {
       {"keys", 2, "1.0.0", "pattern"},
-      {"scan", -2, "2.8.0", "cursor [MATCH pattern] [COUNT count] [TYPE type]"},
+      {"scan", -2, "2.8.0", "cursor [MATCH pattern] [COUNT count] [TYPE@6.0.0 type]"},
       {"randomkey", 1, "1.0.0", ""},
   };
   for (const Expect& x : expected) {

@@ -788,13 +788,62 @@ TEST_CASE("string commands carry Redis 7.0's metadata", "[string][meta]") {
   }
   const CommandSpec* set = h.table().Find("SET");
   CHECK(set->syntax ==
-        "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | "
-        "PXAT unix-time-milliseconds | KEEPTTL]");
+        "key value [condition@2.6.12: NX | XX] [GET@6.2.0] [expiration: EX@2.6.12 seconds | "
+        "PX@2.6.12 milliseconds | EXAT@6.2.0 unix-time-seconds | PXAT@6.2.0 "
+        "unix-time-milliseconds | KEEPTTL@6.0.0]");
   CHECK(h.table().Find("getex")->syntax ==
-        "key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT "
+        "key [expiration: EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT "
         "unix-time-milliseconds | PERSIST]");
   CHECK(h.table().Find("mset")->syntax == "key value [key value ...]");
   CHECK(h.table().Find("mset")->since == "1.0.1");
+  CHECK(h.table().Find("incrbyfloat")->syntax == "key increment:double");
+}
+
+TEST_CASE("string commands carry Redis 7.0's key specs, tips and deprecations", "[string][meta]") {
+  CommandHarness h;
+  // COMMAND INFO / COMMAND DOCS of redis 7.0.15: how each command uses its key.
+  struct KeyUse {
+    const char* name;
+    uint32_t flags;
+  };
+  const KeyUse expected[] = {
+      {"get", kKeyRO | kKeyAccess},
+      {"getdel", kKeyRW | kKeyAccess | kKeyDelete},
+      {"strlen", kKeyRO},
+      {"append", kKeyRW | kKeyInsert},
+      {"setrange", kKeyRW | kKeyUpdate},
+      {"set", kKeyRW | kKeyAccess | kKeyUpdate | kKeyVariableFlags},
+      {"setnx", kKeyOW | kKeyInsert},
+      {"setex", kKeyOW | kKeyUpdate},
+      {"getset", kKeyRW | kKeyAccess | kKeyUpdate},
+      {"mset", kKeyOW | kKeyUpdate},
+      {"msetnx", kKeyOW | kKeyInsert},
+      {"getex", kKeyRW | kKeyAccess | kKeyUpdate},
+      {"incr", kKeyRW | kKeyAccess | kKeyUpdate},
+      {"incrbyfloat", kKeyRW | kKeyAccess | kKeyUpdate},
+  };
+  for (const KeyUse& k : expected) {
+    INFO(k.name);
+    const CommandSpec* spec = h.table().Find(k.name);
+    REQUIRE(spec->key_specs.size() == 1);
+    CHECK(spec->key_specs[0].flags == k.flags);
+    CHECK(spec->key_specs[0].begin_index == 1);
+  }
+  const KeySpec& mset = h.table().Find("mset")->key_specs[0];
+  CHECK(mset.last_key == -1);
+  CHECK(mset.key_step == 2);
+  CHECK(h.table().Find("set")->key_specs[0].notes ==
+        "RW and ACCESS due to the optional `GET` argument");
+  CHECK(h.table().Find("get")->tips.empty());
+  CHECK(h.table().Find("mset")->tips ==
+        std::vector<std::string>{"request_policy:multi_shard", "response_policy:all_succeeded"});
+  const CommandSpec* substr = h.table().Find("substr");
+  CHECK(substr->doc_flags == kDocDeprecated);
+  CHECK(substr->deprecated_since == "2.0.0");
+  CHECK(substr->replaced_by == "`GETRANGE`");
+  CHECK(h.table().Find("set")->history.size() == 4);
+  CHECK(h.table().Find("set")->history[0] ==
+        HistoryEntry{"2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."});
 }
 
 }  // namespace
