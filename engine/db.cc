@@ -45,6 +45,10 @@ size_t Db::size() const { return impl_->keys.size(); }
 size_t Db::expires_size() const { return impl_->expires.size(); }
 size_t Db::expires_slots() const { return impl_->expires.slots(); }
 int64_t Db::avg_ttl() const { return impl_->avg_ttl; }
+size_t Db::TableOverheadBytes() const {
+  return (impl_->keys.slots() + impl_->expires.slots()) * sizeof(void*) +
+         impl_->expires.size() * sizeof(ExpireNode);
+}
 
 // ---- Lookups ----
 

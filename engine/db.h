@@ -28,6 +28,9 @@ class Db {
   size_t expires_size() const;  // volatile keys
   // Buckets of the expiry table (Redis's dictSlots): the active cycle skips a sparse one.
   size_t expires_slots() const;
+  // Bytes the two tables take besides the entries: bucket arrays and expiry nodes (INFO's
+  // used_memory_overhead counts these, as Redis counts its dict tables and dictEntries).
+  size_t TableOverheadBytes() const;
   // Average TTL in ms of volatile keys seen by the active expiry cycle (INFO keyspace avg_ttl).
   int64_t avg_ttl() const;
 

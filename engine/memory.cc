@@ -169,6 +169,31 @@ size_t AllocatorResidentBytes() {
 #endif
 }
 
+AllocatorStats ReadAllocatorStats() {
+  AllocatorStats stats;
+#if defined(KEEL_USE_MIMALLOC)
+  size_t elapsed, user, sys, current_rss, peak_rss, current_commit, peak_commit, faults;
+  mi_process_info(&elapsed, &user, &sys, &current_rss, &peak_rss, &current_commit, &peak_commit,
+                  &faults);
+  // mimalloc counts neither allocated bytes (without its statistics build) nor resident ones (on
+  // Linux its "rss" is the committed size again); what it holds committed is its active memory.
+  stats.active = current_commit;
+#elif defined(KEEL_USE_JEMALLOC)
+  uint64_t epoch = 1;  // refresh jemalloc's cached statistics first
+  size_t len = sizeof(epoch);
+  mallctl("epoch", &epoch, &len, &epoch, len);
+  auto read = [](const char* name) -> size_t {
+    size_t value = 0;
+    size_t size = sizeof(value);
+    return mallctl(name, &value, &size, nullptr, 0) == 0 ? value : 0;
+  };
+  stats.allocated = read("stats.allocated");
+  stats.active = read("stats.active");
+  stats.resident = read("stats.resident");
+#endif
+  return stats;
+}
+
 }  // namespace keel::engine
 
 // Global operator new/delete. Every variant is replaced so that no C++ allocation escapes the

@@ -17,4 +17,14 @@ const char* AllocatorName();            // "mimalloc-2.0.9", "jemalloc-5.3.0" or
 // Allocator statistics for INFO memory, where the allocator provides them (0 otherwise).
 size_t AllocatorResidentBytes();
 
+// One reading of the allocator's own accounting (INFO's allocator_allocated, allocator_active and
+// allocator_resident): bytes handed to the program, bytes in the pages holding them, bytes
+// resident. A field the allocator does not report is 0; INFO then falls back as Redis does.
+struct AllocatorStats {
+  size_t allocated = 0;
+  size_t active = 0;
+  size_t resident = 0;
+};
+AllocatorStats ReadAllocatorStats();
+
 }  // namespace keel::engine

@@ -101,8 +101,9 @@ void Client::ProcessRequests(std::string_view buf, size_t* pos) {
         std::string text(parser_.error());
         Log(LogLevel::kVerbose, "Protocol error (%s) from client: %s", text.c_str(),
             InfoLine(server_->clock().NowMs()).c_str());
+        size_t start = reply_.buffer()->size();
         reply_.AddError(text);
-        server_->stats().total_error_replies++;
+        server_->CountErrorReplies(std::string_view(*reply_.buffer()).substr(start), 1);
         CloseAfterReply();
         return;
       }
@@ -204,8 +205,7 @@ std::string Client::InfoLine(int64_t now_ms) const {
   out += " rbp=" + std::to_string(fill_.size());
   out += " obl=" + std::to_string(fill_.size()) + " oll=0";
   out += " omem=" + std::to_string(output_bytes());
-  out += " tot-mem=" + std::to_string(sizeof(Client) + query_.capacity() + fill_.capacity() +
-                                      sending_.capacity());
+  out += " tot-mem=" + std::to_string(memory_bytes());
   out += " events=r";
   out += " cmd=" + (last_command_ != nullptr ? last_command_->FullName() : std::string("NULL"));
   out += " user=default redir=-1 resp=2";

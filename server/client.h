@@ -59,6 +59,11 @@ class Client final : public io::Connection, public engine::SessionState {
   std::string InfoLine(int64_t now_ms) const;
   size_t query_buffer_bytes() const { return query_.size() - query_pos_; }
   size_t output_bytes() const { return fill_.size() + (sending_.size() - send_offset_); }
+  // The connection's own memory: the object and its buffers' capacity (CLIENT LIST's tot-mem,
+  // INFO's mem_clients_normal).
+  size_t memory_bytes() const {
+    return sizeof(Client) + query_.capacity() + fill_.capacity() + sending_.capacity();
+  }
 
  private:
   // Parses and runs every complete request in `buf` from *pos on.

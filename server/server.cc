@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -94,6 +95,7 @@ Server::Server(std::unique_ptr<ConfigStore> config)
   RegisterClientCommand(commands_);
   RegisterServerCommands(commands_);
   RegisterInfoCommand(commands_);
+  command_stats_.Build(commands_);
   run_id_ = RandomHex(40);
   InstallConfigHooks();
 }
@@ -148,6 +150,7 @@ Status Server::Start() {
     Shutdown("signal");
   }));
   start_time_ms_ = clock_->NowMs();
+  used_memory_startup_ = engine::UsedMemory();
   return Status::Ok();
 }
 
@@ -224,7 +227,10 @@ Client& CallingClient(engine::CommandContext& ctx) { return static_cast<Client&>
 
 void Server::Execute(Client& client, std::span<const std::string_view> args) {
   formats::ReplyWriter& reply = client.reply();
-  uint64_t errors_before = reply.errors();
+  const uint64_t errors_before = reply.errors();
+  // Error replies are counted by code from the bytes this request adds to the reply buffer, which
+  // only grows while a command runs (buffers are swapped between loop iterations, never here).
+  const size_t reply_start = reply.buffer()->size();
   const engine::CommandSpec* cmd = commands_.Find(args[0]);
   if (cmd == nullptr) {
     if (engine::EqualsIgnoreCase(args[0], "post") || engine::EqualsIgnoreCase(args[0], "host:")) {
@@ -244,10 +250,13 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
                    " HELP.");
   } else {
     if (!cmd->subcommands.empty() && args.size() >= 2) cmd = cmd->FindSubcommand(args[1]);
+    CommandStats* cmd_stats = command_stats_.Find(cmd);
     if (!engine::ArityOk(cmd->arity, args.size())) {
       reply.AddError("wrong number of arguments for '" + cmd->FullName() + "' command");
+      if (cmd_stats != nullptr) cmd_stats->rejected_calls++;
     } else if (AuthRequired(client) && !(cmd->flags & engine::kCmdNoAuth)) {
       reply.AddError("-NOAUTH Authentication required.");
+      if (cmd_stats != nullptr) cmd_stats->rejected_calls++;
     } else {
       keyspace_->UpdateTime();
       engine::CommandContext ctx;
@@ -258,11 +267,36 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
       ctx.cmd = cmd;
       ctx.session = &client;
       client.set_last_command(cmd);
+      // The whole per-command cost of commandstats and latencystats: two monotonic clock reads
+      // (vDSO, no system call), a lookup by spec pointer and a few increments.
+      auto start = std::chrono::steady_clock::now();
       cmd->handler(ctx);
+      auto elapsed = std::chrono::steady_clock::now() - start;
       stats_.total_commands_processed++;
+      if (cmd_stats != nullptr) {
+        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
+        cmd_stats->RecordCall(static_cast<uint64_t>(ns), reply.errors() != errors_before);
+      }
     }
   }
-  stats_.total_error_replies += reply.errors() - errors_before;
+  if (uint64_t errors = reply.errors() - errors_before; errors != 0) {
+    std::string_view written = *reply.buffer();
+    CountErrorReplies(reply_start <= written.size() ? written.substr(reply_start) : "", errors);
+  }
+}
+
+void Server::CountErrorReplies(std::string_view replies, uint64_t n) {
+  stats_.total_error_replies += n;
+  error_stats_.CountReplies(replies, n);
+}
+
+void Server::ResetStats() {
+  size_t peak = stats_.peak_memory;
+  stats_ = ServerStats();
+  stats_.peak_memory = peak;
+  keyspace_->stats() = engine::KeyspaceStats();
+  command_stats_.Reset();
+  error_stats_.Clear();
 }
 
 void Server::BeforeSleep() {

@@ -17,6 +17,7 @@
 #include "io/clock.h"
 #include "io/event_loop.h"
 #include "server/config.h"
+#include "server/info_stats.h"
 
 namespace keel::server {
 
@@ -66,6 +67,15 @@ class Server {
   const engine::CommandTable& commands() const { return commands_; }
   io::EventLoop& loop() { return *loop_; }
   ServerStats& stats() { return stats_; }
+  // Per-command and per-error-code statistics (INFO commandstats, latencystats, errorstats).
+  const CommandStatsTable& command_stats() const { return command_stats_; }
+  const ErrorStats& error_stats() const { return error_stats_; }
+  // Counts `n` error replies written as `replies` (complete RESP replies), by error code.
+  void CountErrorReplies(std::string_view replies, uint64_t n);
+  // CONFIG RESETSTAT: zeroes the counters INFO reports (peak memory is kept, as in Redis).
+  void ResetStats();
+  // Memory in use once the server had started, before any client (INFO used_memory_startup).
+  size_t used_memory_startup() const { return used_memory_startup_; }
   const io::Clock& clock() const { return *clock_; }
   int64_t start_time_ms() const { return start_time_ms_; }
   const std::string& run_id() const { return run_id_; }
@@ -105,6 +115,9 @@ class Server {
   std::string executable_;
   std::string config_file_;
   ServerStats stats_;
+  CommandStatsTable command_stats_;
+  ErrorStats error_stats_;
+  size_t used_memory_startup_ = 0;
   bool shutting_down_ = false;
 };
 

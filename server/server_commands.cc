@@ -55,12 +55,7 @@ void ConfigSet(CommandContext& ctx) {
 }
 
 void ConfigResetStat(CommandContext& ctx) {
-  Server& server = ServerOf(ctx);
-  ServerStats& st = server.stats();
-  size_t peak = st.peak_memory;
-  st = ServerStats();
-  st.peak_memory = peak;
-  server.keyspace().stats() = engine::KeyspaceStats();
+  ServerOf(ctx).ResetStats();
   ctx.reply->AddOk();
 }
 
@@ -204,6 +199,7 @@ void RegisterServerCommands(engine::CommandTable& table) {
   const char* kHelpSummary = "Show helpful text about the different subcommands";
   const char* kAllCommands = "O(N) where N is the total number of Redis commands";
   const char* kLookedUp = "O(N) where N is the number of commands to look up";
+  const char* kAnyOrder = "nondeterministic_output_order";
 
   table.Add(MakeContainer("server",
                           {.name = "config",
@@ -219,7 +215,10 @@ void RegisterServerCommands(engine::CommandTable& table) {
                                .since = "2.0.0",
                                .summary = "Get the values of configuration parameters",
                                .complexity = kPerParam,
-                               .syntax = "parameter [parameter ...]"},
+                               .syntax = "<parameter: parameter> ...",
+                               .history = {{"7.0.0",
+                                            "Added the ability to pass multiple pattern "
+                                            "parameters in one call"}}},
                               {.name = "set",
                                .arity = -4,
                                .flags = kAdminNs,
@@ -227,7 +226,11 @@ void RegisterServerCommands(engine::CommandTable& table) {
                                .since = "2.0.0",
                                .summary = "Set configuration parameters to the given values",
                                .complexity = kPerParam,
-                               .syntax = "parameter value [parameter value ...]"},
+                               .syntax = "parameter value [parameter value ...]",
+                               .tips = "request_policy:all_nodes response_policy:all_succeeded",
+                               .history = {{"7.0.0",
+                                            "Added the ability to set multiple parameters in "
+                                            "one call."}}},
                               {.name = "resetstat",
                                .arity = 2,
                                .flags = kAdminNs,
@@ -252,7 +255,8 @@ void RegisterServerCommands(engine::CommandTable& table) {
        .handler = CommandAll,
        .since = "2.8.13",
        .summary = "Get array of Redis command details",
-       .complexity = kAllCommands},
+       .complexity = kAllCommands,
+       .tips = kAnyOrder},
       {
           {.name = "count",
            .arity = 2,
@@ -269,7 +273,10 @@ void RegisterServerCommands(engine::CommandTable& table) {
            .summary = "Get array of specific Redis command details, or all when no argument is "
                       "given.",
            .complexity = kLookedUp,
-           .syntax = "[command-name [command-name ...]]"},
+           .syntax = "[command-name [command-name ...]]",
+           .tips = kAnyOrder,
+           .history = {{"7.0.0",
+                        "Allowed to be called with no argument to get info on all commands."}}},
           {.name = "docs",
            .arity = -2,
            .flags = kInfoFlags,
@@ -277,7 +284,8 @@ void RegisterServerCommands(engine::CommandTable& table) {
            .since = "7.0.0",
            .summary = "Get array of specific Redis command documentation",
            .complexity = kLookedUp,
-           .syntax = "[command-name [command-name ...]]"},
+           .syntax = "[command-name [command-name ...]]",
+           .tips = kAnyOrder},
           {.name = "list",
            .arity = -2,
            .flags = kInfoFlags,
@@ -285,7 +293,8 @@ void RegisterServerCommands(engine::CommandTable& table) {
            .since = "7.0.0",
            .summary = "Get an array of Redis command names",
            .complexity = kAllCommands,
-           .syntax = "[FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]"},
+           .syntax = "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]",
+           .tips = kAnyOrder},
           {.name = "help",
            .arity = 2,
            .flags = kInfoFlags,
@@ -304,7 +313,8 @@ void RegisterServerCommands(engine::CommandTable& table) {
            .handler = Time,
            .since = "2.6.0",
            .summary = "Return the current server time",
-           .complexity = "O(1)"},
+           .complexity = "O(1)",
+           .tips = "nondeterministic_output"},
           {.name = "shutdown",
            .arity = -1,
            .flags =
@@ -314,7 +324,8 @@ void RegisterServerCommands(engine::CommandTable& table) {
            .summary = "Synchronously save the dataset to disk and then shut down the server",
            .complexity = "O(N) when saving, where N is the total number of keys in all "
                          "databases when saving data, otherwise O(1)",
-           .syntax = "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]"},
+           .syntax = "[NOSAVE | SAVE] [NOW@7.0.0] [FORCE@7.0.0] [ABORT@7.0.0]",
+           .history = {{"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."}}},
           {.name = "debug",
            .arity = -2,
            .flags = kAdminNs,
@@ -322,7 +333,8 @@ void RegisterServerCommands(engine::CommandTable& table) {
            .since = "1.0.0",
            .summary = "A container for debugging commands",
            .complexity = "Depends on subcommand.",
-           .syntax = "subcommand [argument ...]"},
+           // Redis documents no arguments: DEBUG's subcommands are not in its command table.
+           .doc_flags = kDocSysCmd},
       });
 }
 
