@@ -10,6 +10,8 @@ import time
 
 import redis
 
+from difftest import resp
+
 KEEL_SERVER = os.environ.get("KEEL_SERVER", "keel-server")
 REDIS_SERVER = os.environ.get("REDIS_SERVER", "/usr/bin/redis-server")
 
@@ -111,29 +113,26 @@ def raw_exchange(port, payload, read_timeout=2.0):
 
 def encode_command(*args):
     """One command as a RESP multibulk request; str arguments are UTF-8 encoded."""
-    parts = [b"*%d\r\n" % len(args)]
-    for a in args:
-        if isinstance(a, str):
-            a = a.encode()
-        elif isinstance(a, int):
-            a = b"%d" % a
-        parts.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(parts)
+    return resp.encode([a.encode() if isinstance(a, str) else b"%d" % a if isinstance(a, int)
+                        else a for a in args])
 
 
-class RawClient:
+def _int_replies(reply):
+    kind, value = reply
+    if kind == ":":
+        return (":", int(value))
+    if kind == "*" and value is not None:
+        return ("*", [_int_replies(r) for r in value])
+    return reply
+
+
+class RawClient(resp.Connection):
     """A plain socket speaking RESP2. Replies are typed tuples so that they compare exactly:
     ('+', b'OK'), ('-', b'ERR ...'), (':', 42), ('$', b'v') or ('$', None),
     ('*', [reply, ...]) or ('*', None)."""
 
     def __init__(self, port, host="127.0.0.1", timeout=30.0):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = bytearray()
-        self.pos = 0
-
-    def close(self):
-        self.sock.close()
+        super().__init__(port, host=host, timeout=timeout)
 
     def __enter__(self):
         return self
@@ -142,51 +141,15 @@ class RawClient:
         self.close()
 
     def send(self, data):
+        """Sends raw bytes (unlike resp.Connection.send, which takes commands)."""
         self.sock.sendall(data)
 
     def call(self, *args):
         self.send(encode_command(*args))
         return self.read_reply()
 
-    def _fill(self):
-        chunk = self.sock.recv(1 << 20)
-        if not chunk:
-            raise ConnectionError("connection closed by the server")
-        if self.pos > 0 and self.pos >= len(self.buf) // 2:
-            del self.buf[:self.pos]
-            self.pos = 0
-        self.buf += chunk
-
-    def _line(self):
-        while True:
-            end = self.buf.find(b"\r\n", self.pos)
-            if end >= 0:
-                line = bytes(self.buf[self.pos:end])
-                self.pos = end + 2
-                return line
-            self._fill()
-
-    def _exact(self, n):
-        while len(self.buf) - self.pos < n + 2:
-            self._fill()
-        data = bytes(self.buf[self.pos:self.pos + n])
-        self.pos += n + 2
-        return data
-
     def read_reply(self):
-        line = self._line()
-        kind, rest = line[:1], line[1:]
-        if kind in (b"+", b"-"):
-            return (kind.decode(), rest)
-        if kind == b":":
-            return (":", int(rest))
-        if kind == b"$":
-            n = int(rest)
-            return ("$", None if n < 0 else self._exact(n))
-        if kind == b"*":
-            n = int(rest)
-            return ("*", None if n < 0 else [self.read_reply() for _ in range(n)])
-        raise ValueError("not a RESP reply: %r" % line)
+        return _int_replies(self.read())
 
     def read_until_closed(self, timeout=10.0):
         """Returns (unparsed bytes, closed): everything the server sends until it closes the
