@@ -338,7 +338,10 @@ void Server::ClientsCron(int64_t now_ms) {
   if (timeout_s <= 0) return;
   std::vector<Client*> idle;
   for (auto& [id, c] : clients_) {
-    if (!c->closing() && now_ms - c->last_interaction_ms() > timeout_s * 1000) idle.push_back(c);
+    // Whole seconds, as Redis compares its cached unix time with the last interaction.
+    if (!c->closing() && now_ms / 1000 - c->last_interaction_ms() / 1000 > timeout_s) {
+      idle.push_back(c);
+    }
   }
   for (Client* c : idle) {
     Log(LogLevel::kVerbose, "Closing idle client");
