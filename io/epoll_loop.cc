@@ -49,24 +49,8 @@ Status EpollLoop::Init(const Options& options) {
 }
 
 EpollLoop::~EpollLoop() {
-  for (auto& s : slots_) {
-    if (s->in_use && s->fd >= 0) close(s->fd);
-  }
+  slots_.CloseOpenFds();
   if (epfd_ >= 0) close(epfd_);
-}
-
-EpollLoop::Slot* EpollLoop::Lookup(ConnId id) {
-  uint32_t index = internal::SlotOf(id);
-  if (index >= slots_.size()) return nullptr;
-  Slot* s = slots_[index].get();
-  if (!s->in_use || s->generation != internal::GenerationOf(id)) return nullptr;
-  return s;
-}
-
-void EpollLoop::Queue(Slot* s, uint32_t index) {
-  if (s->queued) return;
-  s->queued = true;
-  pending_.push_back(internal::MakeConnId(index, s->generation));
 }
 
 // Reading stops for good once the connection is closing; EPOLLOUT is wanted only while the socket
@@ -86,21 +70,8 @@ void EpollLoop::UpdateInterest(Slot* s, uint32_t index, bool want_out) {
 }
 
 ConnId EpollLoop::AddConnection(int fd, Connection* conn) {
-  uint32_t index;
-  if (!free_slots_.empty()) {
-    index = free_slots_.back();
-    free_slots_.pop_back();
-  } else {
-    index = static_cast<uint32_t>(slots_.size());
-    slots_.push_back(std::make_unique<Slot>());
-  }
-  Slot* s = slots_[index].get();
-  s->generation = internal::NextGeneration(s->generation);
-  s->conn = conn;
-  s->fd = fd;
-  s->in_use = true;
-  s->queued = s->closing = s->flush = false;
-  s->close_err = 0;
+  uint32_t index = slots_.Acquire(fd, conn);
+  Slot* s = slots_.at(index);
   s->interest = EPOLLIN;
   struct epoll_event ev {};
   ev.events = EPOLLIN;
@@ -113,42 +84,34 @@ ConnId EpollLoop::AddConnection(int fd, Connection* conn) {
 }
 
 void EpollLoop::WantWrite(ConnId id) {
-  Slot* s = Lookup(id);
+  Slot* s = slots_.Lookup(id);
   // While EPOLLOUT is armed the socket is full; the event queues the connection when it drains.
-  if (s == nullptr || (s->closing && !s->flush) || (s->interest & EPOLLOUT)) return;
-  Queue(s, internal::SlotOf(id));
+  if (s == nullptr || !s->AcceptsOutput() || (s->interest & EPOLLOUT)) return;
+  slots_.Queue(s, internal::SlotOf(id));
 }
 
 void EpollLoop::Close(ConnId id, bool flush) {
-  Slot* s = Lookup(id);
+  Slot* s = slots_.Lookup(id);
   if (s != nullptr) BeginClose(s, internal::SlotOf(id), flush, 0);
 }
 
+// Never calls OnClosed itself (a Close() from inside OnData must not free the connection under the
+// caller): the slot is queued and the send phase finishes the close.
 void EpollLoop::BeginClose(Slot* s, uint32_t index, bool flush, int err) {
-  if (s->close_err == 0) s->close_err = err;
-  if (s->closing) {
-    if (flush || !s->flush) return;
-    s->flush = false;
-  } else {
-    s->closing = true;
-    s->flush = flush;
+  internal::CloseStep step = internal::BeginCloseState(s, flush, err);
+  if (step == internal::CloseStep::kUnchanged) return;
+  // Starting to close drops EPOLLIN (no more reads) but keeps EPOLLOUT while the socket is full.
+  if (step == internal::CloseStep::kStarted) {
     UpdateInterest(s, index, (s->interest & EPOLLOUT) != 0);
   }
-  Queue(s, index);
+  slots_.Queue(s, index);
 }
 
 // The explicit EPOLL_CTL_DEL matters: a fork()ed snapshot child shares the socket, so close()
 // alone would leave it in our interest set.
 void EpollLoop::FinishClose(Slot* s, uint32_t index) {
   epoll_ctl(epfd_, EPOLL_CTL_DEL, s->fd, nullptr);
-  close(s->fd);
-  Connection* conn = s->conn;
-  int err = s->close_err;
-  s->in_use = false;
-  s->conn = nullptr;
-  s->fd = -1;
-  free_slots_.push_back(index);
-  conn->OnClosed(err);
+  slots_.Release(s, index);
 }
 
 void EpollLoop::OnReadable(Slot* s, uint32_t index) {
@@ -216,16 +179,7 @@ void EpollLoop::Send(Slot* s, uint32_t index) {
 }
 
 void EpollLoop::FlushSends() {
-  while (!pending_.empty()) {
-    work_.swap(pending_);
-    for (ConnId id : work_) {
-      Slot* s = Lookup(id);
-      if (s == nullptr) continue;
-      s->queued = false;
-      Send(s, internal::SlotOf(id));
-    }
-    work_.clear();
-  }
+  slots_.DrainQueue([this](Slot* s, uint32_t index) { Send(s, index); });
 }
 
 Status EpollLoop::AddListener(int listen_fd,
@@ -261,23 +215,15 @@ void EpollLoop::OnListenerReady(uint32_t listener) {
   }
 }
 
-uint64_t EpollLoop::AddTimer(int64_t interval_ms, std::function<void()> fn) {
-  return timers_.Add(interval_ms, std::move(fn));
-}
-
-void EpollLoop::SetTimerInterval(uint64_t timer_id, int64_t interval_ms) {
-  timers_.SetInterval(timer_id, interval_ms);
-}
-
 Status EpollLoop::HandleSignals(std::function<void(int signo)> fn) {
-  bool was_open = signals_.is_open();
-  KEEL_RETURN_IF_ERROR(signals_.Open());
-  on_signal_ = std::move(fn);
+  bool was_open = signals().is_open();
+  KEEL_RETURN_IF_ERROR(signals().Open());
+  set_on_signal(std::move(fn));
   if (was_open) return Status::Ok();
   struct epoll_event ev {};
   ev.events = EPOLLIN;
   ev.data.u64 = Encode(kTagSignal, 0, 0);
-  if (epoll_ctl(epfd_, EPOLL_CTL_ADD, signals_.fd(), &ev) != 0) {
+  if (epoll_ctl(epfd_, EPOLL_CTL_ADD, signals().fd(), &ev) != 0) {
     return Status::IoError(std::string("cannot watch the signalfd: ") + strerror(errno), errno);
   }
   return Status::Ok();
@@ -285,8 +231,8 @@ Status EpollLoop::HandleSignals(std::function<void(int signo)> fn) {
 
 void EpollLoop::OnSignalReady() {
   struct signalfd_siginfo info;
-  while (read(signals_.fd(), &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
-    if (on_signal_) on_signal_(static_cast<int>(info.ssi_signo));
+  while (read(signals().fd(), &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
+    DeliverSignal(static_cast<int>(info.ssi_signo));
   }
 }
 
@@ -312,19 +258,21 @@ Status EpollLoop::Run() {
         continue;
       }
       // An event for a connection closed earlier in this batch is dropped by the generation check.
-      Slot* s = Lookup(internal::MakeConnId(index, static_cast<uint32_t>(data >> 32)));
+      Slot* s = slots_.Lookup(internal::MakeConnId(index, static_cast<uint32_t>(data >> 32)));
       if (s == nullptr) continue;
       if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && !s->closing) OnReadable(s, index);
-      if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && (s->interest & EPOLLOUT)) Queue(s, index);
+      if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && (s->interest & EPOLLOUT)) {
+        slots_.Queue(s, index);
+      }
     }
-    timers_.RunDue();
-    if (before_sleep_) before_sleep_();
+    timers().RunDue();
+    RunBeforeSleep();
     FlushSends();
-    if (stop_) break;
-    int64_t wait_us = timers_.UsUntilNext();
+    if (stop_requested()) break;
+    int64_t wait_us = timers().UsUntilNext();
     timeout_ms = wait_us < 0 ? -1 : static_cast<int>((wait_us + 999) / 1000);
   }
-  stop_ = false;
+  clear_stop();
   return fatal_;
 }
 

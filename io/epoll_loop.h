@@ -16,7 +16,7 @@
 
 namespace keel::io {
 
-class EpollLoop final : public EventLoop {
+class EpollLoop final : public internal::LoopBase {
  public:
   struct Options {
     size_t read_buffer_size = 16 * 1024;
@@ -38,27 +38,15 @@ class EpollLoop final : public EventLoop {
   ConnId AddConnection(int fd, Connection* conn) override;
   void WantWrite(ConnId id) override;
   void Close(ConnId id, bool flush) override;
-  uint64_t AddTimer(int64_t interval_ms, std::function<void()> fn) override;
-  void SetTimerInterval(uint64_t timer_id, int64_t interval_ms) override;
-  void SetBeforeSleep(std::function<void()> fn) override { before_sleep_ = std::move(fn); }
   Status HandleSignals(std::function<void(int signo)> fn) override;
   Status Run() override;
-  void Stop() override { stop_ = true; }
 
  private:
   static constexpr size_t kMaxIov = 64;
   static constexpr int kMaxEvents = 256;
 
-  struct Slot {
-    Connection* conn = nullptr;
-    int fd = -1;
-    uint32_t generation = 0;
-    bool in_use = false;
-    bool queued = false;
-    bool closing = false;
-    bool flush = false;
+  struct Slot : internal::SlotBase {
     uint32_t interest = 0;  // the epoll events currently registered
-    int close_err = 0;
     struct iovec iov[kMaxIov];
   };
 
@@ -70,8 +58,6 @@ class EpollLoop final : public EventLoop {
   EpollLoop() = default;
   Status Init(const Options& options);
 
-  Slot* Lookup(ConnId id);
-  void Queue(Slot* s, uint32_t index);
   void UpdateInterest(Slot* s, uint32_t index, bool want_out);
   void BeginClose(Slot* s, uint32_t index, bool flush, int err);
   void FinishClose(Slot* s, uint32_t index);
@@ -86,17 +72,8 @@ class EpollLoop final : public EventLoop {
   Status fatal_;
   std::vector<char> read_buf_;
   std::vector<struct epoll_event> events_;
-  std::vector<std::unique_ptr<Slot>> slots_;
-  std::vector<uint32_t> free_slots_;
-  std::vector<ConnId> pending_;
-  std::vector<ConnId> work_;
+  internal::SlotTable<Slot> slots_;
   std::vector<std::unique_ptr<Listener>> listeners_;
-
-  internal::TimerList timers_;
-  std::function<void()> before_sleep_;
-  internal::SignalChannel signals_;
-  std::function<void(int)> on_signal_;
-  bool stop_ = false;
 };
 
 }  // namespace keel::io

@@ -1,12 +1,16 @@
-// Pieces both event-loop backends share: connection ids with generations, the repeating timer list
-// and the signalfd that carries SIGTERM/SIGINT. Internal to io/; the server sees only EventLoop.
+// Pieces both event-loop backends share: connection ids with generations, the connection slot table
+// with its send queue and close-state transitions, the repeating timer list, the signalfd that
+// carries SIGTERM/SIGINT, and the EventLoop methods that do not depend on the backend. Internal to
+// io/; the server sees only EventLoop.
 #pragma once
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "formats/status.h"
@@ -32,6 +36,142 @@ inline uint32_t NextGeneration(uint32_t g) {
   g = (g + 1) & kGenerationMask;
   return g == 0 ? 1 : g;
 }
+
+// The per-connection state both backends keep. A backend's Slot derives from it and adds its own
+// fields (epoll interest, io_uring in-flight operations). Invariants: `in_use` iff the slot holds a
+// live connection; `queued` iff the slot's current ConnId is on the table's send queue; `flush` is
+// meaningful only while `closing`; `close_err` keeps the first error reported for the connection.
+struct SlotBase {
+  Connection* conn = nullptr;
+  int fd = -1;
+  uint32_t generation = 0;
+  bool in_use = false;
+  bool queued = false;   // on the send queue (dedupes WantWrite)
+  bool closing = false;  // Close() or an error: no more OnData
+  bool flush = false;    // closing waits for output to drain
+  int close_err = 0;
+
+  // Whether WantWrite() may still queue output: not once a close has dropped the pending output.
+  bool AcceptsOutput() const { return !closing || flush; }
+};
+
+// What BeginClose() did to a slot's close state; the backend reacts to the change.
+enum class CloseStep {
+  kUnchanged,       // already closing with a flush that this request does not abandon
+  kStarted,         // the connection just started closing (flush as requested)
+  kFlushAbandoned,  // it was closing with a flush; now it closes without one
+};
+
+// The close-state transition shared by both backends: the first error sticks, a first request
+// starts the close, a later non-flushing request abandons a pending flush, anything else is a
+// no-op.
+inline CloseStep BeginCloseState(SlotBase* s, bool flush, int err) {
+  if (s->close_err == 0) s->close_err = err;
+  if (!s->closing) {
+    s->closing = true;
+    s->flush = flush;
+    return CloseStep::kStarted;
+  }
+  if (flush || !s->flush) return CloseStep::kUnchanged;
+  s->flush = false;  // an error or a forced close overrides a pending flush
+  return CloseStep::kFlushAbandoned;
+}
+
+// The connection slots of one loop, indexed by SlotOf(ConnId), plus the queue of connections to
+// gather and send after before-sleep. Slots live behind unique_ptr so a Slot* stays valid while a
+// callback (OnClosed, on_accept) adds connections; released slots are reused LIFO. Everything here
+// is inline and non-virtual: it sits on the data path of both backends.
+template <typename Slot>
+class SlotTable {
+ public:
+  SlotTable() = default;
+  SlotTable(const SlotTable&) = delete;
+  SlotTable& operator=(const SlotTable&) = delete;
+
+  // Takes a free slot (or grows the table) for `fd`/`conn`, bumps its generation and resets the
+  // shared state; the backend resets its own fields. Returns the slot index.
+  uint32_t Acquire(int fd, Connection* conn) {
+    uint32_t index;
+    if (!free_slots_.empty()) {
+      index = free_slots_.back();
+      free_slots_.pop_back();
+    } else {
+      index = static_cast<uint32_t>(slots_.size());
+      slots_.push_back(std::make_unique<Slot>());
+    }
+    Slot* s = slots_[index].get();
+    s->generation = NextGeneration(s->generation);
+    s->conn = conn;
+    s->fd = fd;
+    s->in_use = true;
+    s->queued = s->closing = s->flush = false;
+    s->close_err = 0;
+    return index;
+  }
+
+  Slot* at(uint32_t index) { return slots_[index].get(); }
+
+  // The live slot `id` names, or nullptr when the id is out of range, its slot is free, or the slot
+  // has moved on to a later connection (generation mismatch).
+  Slot* Lookup(ConnId id) {
+    uint32_t index = SlotOf(id);
+    if (index >= slots_.size()) return nullptr;
+    Slot* s = slots_[index].get();
+    if (!s->in_use || s->generation != GenerationOf(id)) return nullptr;
+    return s;
+  }
+
+  // Puts the slot on the send queue once per drain.
+  void Queue(Slot* s, uint32_t index) {
+    if (s->queued) return;
+    s->queued = true;
+    pending_.push_back(MakeConnId(index, s->generation));
+  }
+
+  // Calls send(slot, index) for every queued connection still alive. send (through OnClosed() or
+  // GatherOutput()) may queue more; this loops until nothing is left, so no queued output waits for
+  // an unrelated wakeup. A slot released and reused meanwhile is skipped by the generation check.
+  template <typename Send>
+  void DrainQueue(Send&& send) {
+    while (!pending_.empty()) {
+      work_.swap(pending_);
+      for (ConnId id : work_) {
+        Slot* s = Lookup(id);
+        if (s == nullptr) continue;
+        s->queued = false;
+        send(s, SlotOf(id));
+      }
+      work_.clear();
+    }
+  }
+
+  // Closes the fd, frees the slot and then calls OnClosed(close_err). The slot is released before
+  // the callback so that it may add a connection that reuses it; the caller must not touch `s`
+  // afterwards (it may belong to a new connection).
+  void Release(Slot* s, uint32_t index) {
+    close(s->fd);
+    Connection* conn = s->conn;
+    int err = s->close_err;
+    s->in_use = false;
+    s->conn = nullptr;
+    s->fd = -1;
+    free_slots_.push_back(index);
+    conn->OnClosed(err);
+  }
+
+  // Teardown: closes the fds of connections still open, without calling OnClosed().
+  void CloseOpenFds() {
+    for (auto& s : slots_) {
+      if (s->in_use && s->fd >= 0) close(s->fd);
+    }
+  }
+
+ private:
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<uint32_t> free_slots_;
+  std::vector<ConnId> pending_;  // connections to gather and send after before-sleep
+  std::vector<ConnId> work_;     // pending_ being processed
+};
 
 // CLOCK_MONOTONIC in microseconds.
 int64_t MonotonicUs();
@@ -80,5 +220,41 @@ class SignalChannel {
 
 // Process-wide: writes to a closed peer must fail with EPIPE, not kill the server.
 void IgnoreSigpipe();
+
+// The EventLoop methods and state that do not depend on the backend: timers, before-sleep, the
+// signal channel and its handler, and the stop flag. The backends derive from it and stay final.
+class LoopBase : public EventLoop {
+ public:
+  uint64_t AddTimer(int64_t interval_ms, std::function<void()> fn) final {
+    return timers_.Add(interval_ms, std::move(fn));
+  }
+  void SetTimerInterval(uint64_t timer_id, int64_t interval_ms) final {
+    timers_.SetInterval(timer_id, interval_ms);
+  }
+  void SetBeforeSleep(std::function<void()> fn) final { before_sleep_ = std::move(fn); }
+  void Stop() final { stop_ = true; }
+
+ protected:
+  TimerList& timers() { return timers_; }
+  const TimerList& timers() const { return timers_; }
+  void RunBeforeSleep() {
+    if (before_sleep_) before_sleep_();
+  }
+  SignalChannel& signals() { return signals_; }
+  void set_on_signal(std::function<void(int)> fn) { on_signal_ = std::move(fn); }
+  void DeliverSignal(int signo) {
+    if (on_signal_) on_signal_(signo);
+  }
+  bool stop_requested() const { return stop_; }
+  // Run() clears the request on the way out so that the loop can be run again.
+  void clear_stop() { stop_ = false; }
+
+ private:
+  TimerList timers_;
+  std::function<void()> before_sleep_;
+  SignalChannel signals_;
+  std::function<void(int)> on_signal_;
+  bool stop_ = false;
+};
 
 }  // namespace keel::io::internal

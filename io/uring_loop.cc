@@ -172,9 +172,7 @@ UringLoop::~UringLoop() {
     reg.timeout.tv_nsec = -1;
     (void)io_uring_register_sync_cancel(&ring_, &reg);
   }
-  for (auto& s : slots_) {
-    if (s->in_use && s->fd >= 0) close(s->fd);
-  }
+  slots_.CloseOpenFds();
   if (buf_ring_ != nullptr) {
     (void)io_uring_unregister_buf_ring(&ring_, kBufferGroup);
     munmap(buf_ring_, buf_ring_bytes_);
@@ -195,24 +193,6 @@ io_uring_sqe* UringLoop::GetSqe() {
         rc < 0 ? -rc : EBUSY);
   }
   return sqe;
-}
-
-ConnId UringLoop::IdOf(const Slot& s, uint32_t index) const {
-  return internal::MakeConnId(index, s.generation);
-}
-
-UringLoop::Slot* UringLoop::Lookup(ConnId id) {
-  uint32_t index = internal::SlotOf(id);
-  if (index >= slots_.size()) return nullptr;
-  Slot* s = slots_[index].get();
-  if (!s->in_use || s->generation != internal::GenerationOf(id)) return nullptr;
-  return s;
-}
-
-void UringLoop::Queue(Slot* s, uint32_t index) {
-  if (s->queued) return;
-  s->queued = true;
-  pending_.push_back(IdOf(*s, index));
 }
 
 void UringLoop::ArmRecv(Slot* s, uint32_t index) {
@@ -241,56 +221,40 @@ void UringLoop::ReturnBuffer(uint16_t bid) {
 }
 
 ConnId UringLoop::AddConnection(int fd, Connection* conn) {
-  uint32_t index;
-  if (!free_slots_.empty()) {
-    index = free_slots_.back();
-    free_slots_.pop_back();
-  } else {
-    index = static_cast<uint32_t>(slots_.size());
-    slots_.push_back(std::make_unique<Slot>());
-  }
-  Slot* s = slots_[index].get();
-  uint32_t generation = internal::NextGeneration(s->generation);
-  s->conn = conn;
-  s->fd = fd;
-  s->generation = generation;
-  s->in_use = true;
-  s->recv_armed = s->send_in_flight = s->queued = false;
-  s->closing = s->flush = s->drained = false;
+  uint32_t index = slots_.Acquire(fd, conn);
+  Slot* s = slots_.at(index);
+  s->recv_armed = s->send_in_flight = s->drained = false;
   s->recv_cancelled = s->send_cancelled = false;
-  s->close_err = 0;
   s->gathered = 0;
   s->msg = {};
   ArmRecv(s, index);
-  return internal::MakeConnId(index, generation);
+  return internal::MakeConnId(index, s->generation);
 }
 
 void UringLoop::WantWrite(ConnId id) {
-  Slot* s = Lookup(id);
-  if (s == nullptr || (s->closing && !s->flush)) return;
-  Queue(s, internal::SlotOf(id));
+  Slot* s = slots_.Lookup(id);
+  if (s == nullptr || !s->AcceptsOutput()) return;
+  slots_.Queue(s, internal::SlotOf(id));
 }
 
 void UringLoop::Close(ConnId id, bool flush) {
-  Slot* s = Lookup(id);
+  Slot* s = slots_.Lookup(id);
   if (s != nullptr) BeginClose(s, internal::SlotOf(id), flush, 0);
 }
 
 // Never calls OnClosed itself: a Close() from inside OnData must not free the connection under the
 // caller. The slot is queued, and the send phase (or the last completion) finishes the close.
 void UringLoop::BeginClose(Slot* s, uint32_t index, bool flush, int err) {
-  if (s->close_err == 0) s->close_err = err;
-  if (s->closing) {
-    if (flush || !s->flush) return;
-    s->flush = false;  // an error or a forced close overrides a pending flush
-  } else {
-    s->closing = true;
-    s->flush = flush;
+  internal::CloseStep step = internal::BeginCloseState(s, flush, err);
+  if (step == internal::CloseStep::kUnchanged) return;
+  if (step == internal::CloseStep::kStarted) {
     s->drained = false;
     if (s->recv_armed && !s->recv_cancelled) Cancel(s, index, kOpRecv);
   }
+  // Without a flush the output in flight is moot: cancel it so the close need not wait for a peer
+  // that does not read.
   if (!s->flush && s->send_in_flight && !s->send_cancelled) Cancel(s, index, kOpSend);
-  Queue(s, index);
+  slots_.Queue(s, index);
 }
 
 // The fd is closed only once the kernel holds no operation on it, and the slot is released before
@@ -298,14 +262,7 @@ void UringLoop::BeginClose(Slot* s, uint32_t index, bool flush, int err) {
 void UringLoop::TryFinishClose(Slot* s, uint32_t index) {
   if (!s->closing || s->recv_armed || s->send_in_flight) return;
   if (s->flush && !s->drained) return;
-  close(s->fd);
-  Connection* conn = s->conn;
-  int err = s->close_err;
-  s->in_use = false;
-  s->conn = nullptr;
-  s->fd = -1;
-  free_slots_.push_back(index);
-  conn->OnClosed(err);
+  slots_.Release(s, index);
 }
 
 Status UringLoop::AddListener(int listen_fd,
@@ -327,17 +284,9 @@ void UringLoop::ArmAccept(uint32_t listener) {
   listeners_[listener]->rearm_at_us = -1;
 }
 
-uint64_t UringLoop::AddTimer(int64_t interval_ms, std::function<void()> fn) {
-  return timers_.Add(interval_ms, std::move(fn));
-}
-
-void UringLoop::SetTimerInterval(uint64_t timer_id, int64_t interval_ms) {
-  timers_.SetInterval(timer_id, interval_ms);
-}
-
 Status UringLoop::HandleSignals(std::function<void(int signo)> fn) {
-  KEEL_RETURN_IF_ERROR(signals_.Open());
-  on_signal_ = std::move(fn);
+  KEEL_RETURN_IF_ERROR(signals().Open());
+  set_on_signal(std::move(fn));
   if (!signal_read_armed_) ArmSignalRead();
   return fatal_;
 }
@@ -347,7 +296,7 @@ void UringLoop::ArmSignalRead() {
   if (sqe == nullptr) return;
   // Offset -1: the signalfd is not seekable. The read completes in this task's context (poll
   // retry via task work), so it sees this thread's blocked signals.
-  io_uring_prep_read(sqe, signals_.fd(), &siginfo_, sizeof(siginfo_), static_cast<uint64_t>(-1));
+  io_uring_prep_read(sqe, signals().fd(), &siginfo_, sizeof(siginfo_), static_cast<uint64_t>(-1));
   io_uring_sqe_set_data64(sqe, Encode(kOpSignal, 0, 0));
   signal_read_armed_ = true;
 }
@@ -355,7 +304,7 @@ void UringLoop::ArmSignalRead() {
 void UringLoop::OnSignal(int res) {
   signal_read_armed_ = false;
   if (res == static_cast<int>(sizeof(siginfo_))) {
-    if (on_signal_) on_signal_(static_cast<int>(siginfo_.ssi_signo));
+    DeliverSignal(static_cast<int>(siginfo_.ssi_signo));
   } else if (res < 0 && res != -EAGAIN && res != -EINTR) {
     return;  // the signalfd is broken; re-arming would spin
   }
@@ -420,7 +369,7 @@ void UringLoop::OnSendDone(Slot* s, uint32_t index, int res) {
     s->conn->OnSent(static_cast<size_t>(res));
     // Re-gather after before-sleep: a short send left output behind, or more was produced while
     // this send was in flight (WantWrite could not queue a second send).
-    if (!s->closing || s->flush) Queue(s, index);
+    if (s->AcceptsOutput()) slots_.Queue(s, index);
   } else if (!(res == -ECANCELED && s->closing)) {
     BeginClose(s, index, /*flush=*/false, -res);
   }
@@ -432,9 +381,8 @@ void UringLoop::Dispatch(const io_uring_cqe* cqe) {
   uint8_t op = static_cast<uint8_t>(ud >> 56);
   uint32_t index = static_cast<uint32_t>(ud);
   if (op == kOpRecv || op == kOpSend) {
-    Slot* s = index < slots_.size() ? slots_[index].get() : nullptr;
-    uint32_t generation = static_cast<uint32_t>(ud >> 32) & internal::kGenerationMask;
-    if (s == nullptr || !s->in_use || s->generation != generation) {
+    Slot* s = slots_.Lookup(internal::MakeConnId(index, static_cast<uint32_t>(ud >> 32)));
+    if (s == nullptr) {
       // Cannot happen while slots are released only with nothing in flight; if it ever does, the
       // completion must at least not leak its buffer or reach the slot's new connection.
       ++stats_.stale_cqes;
@@ -467,7 +415,7 @@ void UringLoop::Reap() {
 }
 
 void UringLoop::FireTimers() {
-  timers_.RunDue();
+  timers().RunDue();
   if (listeners_.empty()) return;
   int64_t now = internal::MonotonicUs();
   for (uint32_t i = 0; i < listeners_.size(); ++i) {
@@ -476,7 +424,7 @@ void UringLoop::FireTimers() {
 }
 
 int64_t UringLoop::UsUntilNextDeadline() const {
-  int64_t next = timers_.UsUntilNext();
+  int64_t next = timers().UsUntilNext();
   int64_t now = -1;
   for (const auto& l : listeners_) {
     if (l->rearm_at_us < 0) continue;
@@ -520,27 +468,16 @@ void UringLoop::SendOrFinish(Slot* s, uint32_t index) {
 }
 
 void UringLoop::FlushSends() {
-  // OnClosed() and GatherOutput() may queue more connections; loop until nothing is left so that
-  // no queued output waits for an unrelated wakeup.
-  while (!pending_.empty()) {
-    work_.swap(pending_);
-    for (ConnId id : work_) {
-      Slot* s = Lookup(id);
-      if (s == nullptr) continue;
-      s->queued = false;
-      SendOrFinish(s, internal::SlotOf(id));
-    }
-    work_.clear();
-  }
+  slots_.DrainQueue([this](Slot* s, uint32_t index) { SendOrFinish(s, index); });
 }
 
 Status UringLoop::Run() {
   while (fatal_.ok()) {
     Reap();
     FireTimers();
-    if (before_sleep_) before_sleep_();
+    RunBeforeSleep();
     FlushSends();
-    if (stop_) {
+    if (stop_requested()) {
       (void)io_uring_submit(&ring_);
       break;
     }
@@ -557,7 +494,7 @@ Status UringLoop::Run() {
       fatal_ = Status::IoError("io_uring_enter failed: " + ErrnoText(-rc), -rc);
     }
   }
-  stop_ = false;
+  clear_stop();
   return fatal_;
 }
 

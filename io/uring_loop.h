@@ -18,7 +18,7 @@
 
 namespace keel::io {
 
-class UringLoop final : public EventLoop {
+class UringLoop final : public internal::LoopBase {
  public:
   struct Options {
     unsigned sq_entries = 1024;
@@ -53,12 +53,8 @@ class UringLoop final : public EventLoop {
   ConnId AddConnection(int fd, Connection* conn) override;
   void WantWrite(ConnId id) override;
   void Close(ConnId id, bool flush) override;
-  uint64_t AddTimer(int64_t interval_ms, std::function<void()> fn) override;
-  void SetTimerInterval(uint64_t timer_id, int64_t interval_ms) override;
-  void SetBeforeSleep(std::function<void()> fn) override { before_sleep_ = std::move(fn); }
   Status HandleSignals(std::function<void(int signo)> fn) override;
   Status Run() override;
-  void Stop() override { stop_ = true; }
 
   const Stats& stats() const { return stats_; }
   // The io_uring_setup flags the ring was created with (after falling back on EINVAL).
@@ -68,20 +64,12 @@ class UringLoop final : public EventLoop {
   // Up to this many iovecs go into one sendmsg; GatherOutput is asked for no more.
   static constexpr size_t kMaxIov = 64;
 
-  struct Slot {
-    Connection* conn = nullptr;
-    int fd = -1;
-    uint32_t generation = 0;
-    bool in_use = false;
+  struct Slot : internal::SlotBase {
     bool recv_armed = false;      // a multishot recv may still post completions
     bool send_in_flight = false;  // a sendmsg has been submitted and not completed
-    bool queued = false;          // on pending_ (dedupes WantWrite)
-    bool closing = false;         // Close() or an error: no more OnData
-    bool flush = false;           // closing waits for output to drain
     bool drained = false;         // closing and GatherOutput returned 0 with nothing in flight
     bool recv_cancelled = false;
     bool send_cancelled = false;
-    int close_err = 0;
     size_t gathered = 0;  // bytes in the in-flight sendmsg
     struct msghdr msg {};
     struct iovec iov[kMaxIov];
@@ -98,9 +86,6 @@ class UringLoop final : public EventLoop {
   Status SetUpBufferRing(const Options& options);
 
   io_uring_sqe* GetSqe();
-  ConnId IdOf(const Slot& s, uint32_t index) const;
-  Slot* Lookup(ConnId id);
-  void Queue(Slot* s, uint32_t index);
   void ArmRecv(Slot* s, uint32_t index);
   void ArmAccept(uint32_t listener);
   void ArmSignalRead();
@@ -133,21 +118,13 @@ class UringLoop final : public EventLoop {
   unsigned buffer_count_ = 0;
   int buf_mask_ = 0;
 
-  std::vector<std::unique_ptr<Slot>> slots_;
-  std::vector<uint32_t> free_slots_;
-  std::vector<ConnId> pending_;  // connections to gather and send after before-sleep
-  std::vector<ConnId> work_;     // pending_ being processed
+  internal::SlotTable<Slot> slots_;
   // unique_ptr: on_accept may add a listener while its own std::function runs.
   std::vector<std::unique_ptr<Listener>> listeners_;
 
-  internal::TimerList timers_;
-  std::function<void()> before_sleep_;
-  internal::SignalChannel signals_;
-  std::function<void(int)> on_signal_;
   struct signalfd_siginfo siginfo_ {};  // target of the one signalfd read in flight
   bool signal_read_armed_ = false;
 
-  bool stop_ = false;
   Stats stats_;
 };
 
