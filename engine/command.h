@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "engine/entry.h"
 #include "formats/resp_writer.h"
 
 namespace keel::engine {
@@ -111,6 +113,15 @@ struct SessionState {
 
 struct CommandSpec;
 
+// What a blocking command (BLPOP, BLMOVE, BZPOPMIN, BLMPOP, ...) asks for when it has nothing to
+// serve: see CommandContext::Block.
+struct BlockRequest {
+  std::vector<std::string> keys;  // in the order given; duplicates allowed
+  ObjType type = ObjType::kList;  // a key receiving a value of this type can serve the client
+  int64_t deadline_ms = 0;        // absolute Unix time in ms; 0 waits forever
+  bool null_array = true;         // the timeout reply: *-1 (BLPOP, BZPOPMIN) or $-1 (BLMOVE)
+};
+
 struct CommandContext {
   Keyspace* ks = nullptr;
   Db* db = nullptr;                        // the session's selected database
@@ -118,6 +129,15 @@ struct CommandContext {
   formats::ReplyWriter* reply = nullptr;
   const CommandSpec* cmd = nullptr;
   SessionState* session = nullptr;
+
+  // Blocking commands. may_block is false inside MULTI/EXEC and during AOF replay: a blocking
+  // command with nothing to serve then replies as if its timeout had expired. When may_block is
+  // true, such a handler calls Block() and writes no reply; the server parks the client and runs
+  // the same command again, in arrival order, each time one of the keys gets a value of the
+  // requested type, until it replies (or the deadline passes: the server sends the null reply).
+  bool may_block = false;
+  std::optional<BlockRequest> block;
+  void Block(BlockRequest request) { block = std::move(request); }
 
   size_t argc() const { return args.size(); }
   std::string_view arg(size_t i) const { return args[i]; }

@@ -39,7 +39,7 @@ Entry* Db::Impl::AssignInt(Entry* e, int64_t value) {
 
 Db::Db(Keyspace* ks, int index) : ks_(ks), index_(index), impl_(std::make_unique<Impl>(this, ks)) {}
 
-Db::~Db() { Clear(); }
+Db::~Db() { impl_->ClearTables(); }
 
 size_t Db::size() const { return impl_->keys.size(); }
 size_t Db::expires_size() const { return impl_->expires.size(); }
@@ -96,13 +96,13 @@ Entry* Db::SetString(std::string_view key, std::string_view value, bool keep_ttl
   if (e == nullptr) {
     std::optional<int64_t> v = IntEncodable(value);
     e = v ? EntryOps::NewInt(key, *v) : EntryOps::NewInline(key, value);
-    e->set_lru(impl_->LruClock());
-    impl_->keys.Insert(e, hash);
+    impl_->Added(e, hash);
     return e;
   }
   if (!keep_ttl) RemoveExpire(e);
   e = impl_->AssignString(e, value);
   e->set_lru(impl_->LruClock());
+  impl_->Modified(key);
   return e;
 }
 
@@ -115,29 +115,59 @@ Entry* Db::SetInteger(std::string_view key, int64_t value, bool keep_ttl) {
   }
   if (e == nullptr) {
     e = EntryOps::NewInt(key, value);
-    e->set_lru(impl_->LruClock());
-    impl_->keys.Insert(e, hash);
+    impl_->Added(e, hash);
     return e;
   }
   if (!keep_ttl) RemoveExpire(e);
   e = impl_->AssignInt(e, value);
   e->set_lru(impl_->LruClock());
+  impl_->Modified(key);
   return e;
 }
 
 Entry* Db::ReplaceString(Entry* e, std::string_view value) {
   e = impl_->AssignString(e, value);
   e->set_lru(impl_->LruClock());
+  impl_->Modified(EntryOps::Key(e));
   return e;
 }
 
 Entry* Db::ReplaceInteger(Entry* e, int64_t value) {
   e = impl_->AssignInt(e, value);
   e->set_lru(impl_->LruClock());
+  impl_->Modified(EntryOps::Key(e));
   return e;
 }
 
+// ---- Collections ----
+
+Entry* Db::AddObject(std::string_view key, ObjType type, std::unique_ptr<Object> value) {
+  Entry* e = EntryOps::NewObject(key, type, value.release());
+  impl_->Added(e, KeyDict::Hash(key));
+  return e;
+}
+
+Entry* Db::SetObject(std::string_view key, ObjType type, std::unique_ptr<Object> value) {
+  uint64_t hash = KeyDict::Hash(key);
+  Entry* old = impl_->keys.Find(key, hash);
+  Entry* e = EntryOps::NewObject(key, type, value.release());
+  if (old == nullptr) {
+    impl_->Added(e, hash);
+    return e;
+  }
+  // As Redis's setKey: the old value and its expiry go, whatever their type.
+  RemoveExpire(old);
+  e->set_lru(impl_->LruClock());
+  impl_->Relocate(old, e);
+  impl_->Modified(key);
+  if (KeyspaceObserver* o = ks_->observer()) o->OnKeyAdded(*this, EntryOps::Key(e), type);
+  return e;
+}
+
+void Db::SignalModified(std::string_view key) { impl_->Modified(key); }
+
 std::string* Db::MutableString(Entry*& e) {
+  impl_->Modified(EntryOps::Key(e));
   if (EntryOps::kind(e) == ValueKind::kHeapString) return EntryOps::HeapString(e);
   char buf[24];
   auto* s = new std::string(e->StringBytes(buf));
@@ -156,11 +186,15 @@ bool Db::Delete(std::string_view key) {
   Entry* e = impl_->keys.Remove(key);
   if (e == nullptr) return false;
   if (e->has_expire()) delete impl_->expires.Remove(key);
+  impl_->Modified(key);
   EntryOps::Free(e);
   return true;
 }
 
-void Db::DeleteEntry(Entry* e) { impl_->Unlink(e); }
+void Db::DeleteEntry(Entry* e) {
+  impl_->Modified(EntryOps::Key(e));
+  impl_->Unlink(e);
+}
 
 // ---- Expiry ----
 
@@ -170,6 +204,7 @@ int64_t Db::GetExpire(const Entry* e) const {
 }
 
 void Db::SetExpire(Entry* e, int64_t when_ms) {
+  impl_->Modified(EntryOps::Key(e));
   if (e->has_expire()) {
     if (ExpireNode* x = impl_->expires.Find(EntryOps::Key(e))) {
       x->when_ms = when_ms;
@@ -182,6 +217,7 @@ void Db::SetExpire(Entry* e, int64_t when_ms) {
 
 bool Db::RemoveExpire(Entry* e) {
   if (!e->has_expire()) return false;
+  impl_->Modified(EntryOps::Key(e));
   delete impl_->expires.Remove(EntryOps::Key(e));
   EntryOps::set_has_expire(e, false);
   return true;
@@ -196,8 +232,9 @@ Entry* Db::Rename(Entry* e, std::string_view new_key) {
   if (e->has_expire()) delete impl_->expires.Remove(EntryOps::Key(e));
   impl_->keys.Unlink(e);
   // The value (and its LRU) moves to the new block untouched, as Redis re-adds the same object.
+  impl_->Modified(EntryOps::Key(e));
   Entry* renamed = EntryOps::MoveToKey(e, new_key);
-  impl_->keys.Insert(renamed);
+  impl_->Added(renamed, KeyDict::Hash(new_key), /*keep_lru=*/true);
   if (when >= 0) SetExpire(renamed, when);
   return renamed;
 }
@@ -208,8 +245,9 @@ Entry* Db::MoveTo(Entry* e, Db* dst) {
   dst->Delete(key);  // the contract says absent; a stale copy must not end up twice in dst
   ExpireNode* x = e->has_expire() ? impl_->expires.Remove(key) : nullptr;
   impl_->keys.Unlink(e);
-  // The same block changes tables; its expiry node keeps pointing at it.
-  dst->impl_->keys.Insert(e);
+  impl_->Modified(key);
+  // The same block changes tables, with its LRU; its expiry node keeps pointing at it.
+  dst->impl_->Added(e, KeyDict::Hash(key), /*keep_lru=*/true);
   if (x != nullptr) dst->impl_->expires.Insert(x);
   return e;
 }
@@ -218,9 +256,8 @@ Entry* Db::CopyTo(const Entry* e, Db* dst, std::string_view new_key) {
   if (dst == this && EntryOps::Key(e) == new_key) return const_cast<Entry*>(e);
   int64_t when = GetExpire(e);
   Entry* copy = EntryOps::Duplicate(e, new_key);
-  copy->set_lru(impl_->LruClock());
   dst->Delete(new_key);
-  dst->impl_->keys.Insert(copy);
+  dst->impl_->Added(copy, KeyDict::Hash(new_key));
   if (when >= 0) dst->SetExpire(copy, when);
   return copy;
 }

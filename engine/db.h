@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "engine/entry.h"
+#include "engine/object.h"
 
 namespace keel::engine {
 
@@ -55,6 +56,16 @@ class Db {
   // mutation (APPEND, SETRANGE, SETBIT). `e` is updated if the entry moved. The pointer is valid
   // until the next change to this Db.
   std::string* MutableString(Entry*& e);
+
+  // Collections. AddObject links a new key, which must be absent (look it up with LookupWrite
+  // first), as Redis's dbAdd; SetObject creates or overwrites `key` whatever its old type, dropping
+  // any expiry, as Redis's setKey (the STORE variants). Both return the entry.
+  Entry* AddObject(std::string_view key, ObjType type, std::unique_ptr<Object> value);
+  Entry* SetObject(std::string_view key, ObjType type, std::unique_ptr<Object> value);
+  // Redis's signalModifiedKey, for commands that change a collection in place: invalidates
+  // WATCHes on the key. Db's own write operations (string writes, deletes, expiry, rename, move,
+  // copy, AddObject/SetObject) signal by themselves.
+  void SignalModified(std::string_view key);
 
   bool Delete(std::string_view key);  // true when the key existed (expired or not)
   void DeleteEntry(Entry* e);

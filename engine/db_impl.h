@@ -84,6 +84,24 @@ struct Db::Impl {
     Unlink(e);
   }
 
+  // Frees every key without telling the observer (Db::Clear tells it; ~Db must not).
+  size_t ClearTables();
+
+  // Redis's signalModifiedKey, for the Db operations that write a key.
+  void Modified(std::string_view key) const {
+    if (KeyspaceObserver* o = ks->observer()) o->OnKeyModified(*db, key);
+  }
+  // Links a new entry and tells the observer (dbAdd's signalKeyAsReady). The entry's LRU clock is
+  // set to now unless `keep_lru` (RENAME and MOVE move a value with its access time).
+  void Added(Entry* e, uint64_t hash, bool keep_lru = false) {
+    if (!keep_lru) e->set_lru(LruClock());
+    keys.Insert(e, hash);
+    if (KeyspaceObserver* o = ks->observer()) {
+      o->OnKeyModified(*db, EntryOps::Key(e));
+      o->OnKeyAdded(*db, EntryOps::Key(e), e->type());
+    }
+  }
+
   // Sets the string value of `e`, in place when the block allows. Returns the (maybe moved) entry.
   Entry* AssignString(Entry* e, std::string_view value);
   Entry* AssignInt(Entry* e, int64_t value);

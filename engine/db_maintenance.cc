@@ -34,11 +34,16 @@ void Db::ForEach(const std::function<void(const Entry*)>& fn) const {
 }
 
 size_t Db::Clear() {
-  size_t n = impl_->keys.size();
-  impl_->expires.Clear([](ExpireNode* x) { delete x; });
-  impl_->keys.Clear([](Entry* e) { EntryOps::Free(e); });
-  impl_->avg_ttl = 0;
-  impl_->expires_cursor = 0;
+  if (KeyspaceObserver* o = ks_->observer()) o->OnDbFlushing(*this);
+  return impl_->ClearTables();
+}
+
+size_t Db::Impl::ClearTables() {
+  size_t n = keys.size();
+  expires.Clear([](ExpireNode* x) { delete x; });
+  keys.Clear([](Entry* e) { EntryOps::Free(e); });
+  avg_ttl = 0;
+  expires_cursor = 0;
   return n;
 }
 

@@ -69,11 +69,6 @@ char* NewBlock(std::string_view key, ValueKind kind, size_t inline_len, uint32_t
   return p;
 }
 
-[[noreturn]] void ObjectValuesUnsupported() {
-  fprintf(stderr, "keel: collection values are not implemented yet\n");
-  abort();
-}
-
 // Rewrites e's varints for a value of `kind` and moves the key if its offset changes. Returns the
 // new value offset, or 0 when the layout does not fit in place.
 size_t Relayout(Entry* e, ValueKind kind, size_t inline_len) {
@@ -99,6 +94,10 @@ ObjType Entry::type() const {
 }
 
 bool Entry::has_expire() const { return (EntryOps::meta(this) & kHasExpireBit) != 0; }
+
+engine::Object* Entry::object() const {
+  return static_cast<engine::Object*>(EntryOps::ValuePointer(this));
+}
 
 bool Entry::is_int() const { return EntryOps::kind(this) == ValueKind::kInt; }
 
@@ -134,7 +133,7 @@ const char* Entry::EncodingName() const {
     case ValueKind::kHeapString:
       return "raw";
     case ValueKind::kObject:
-      break;
+      return object()->EncodingName();
   }
   return "unknown";
 }
@@ -155,6 +154,8 @@ size_t Entry::AllocatedBytes() const {
     const char* data = s->data();
     auto* obj = reinterpret_cast<const char*>(s);
     if (data < obj || data >= obj + sizeof(*s)) total += UsableSize(data);
+  } else if (EntryOps::kind(this) == ValueKind::kObject) {
+    total += object()->AllocatedBytes();
   }
   return total;
 }
@@ -176,6 +177,14 @@ Entry* EntryOps::NewInt(std::string_view key, int64_t value) {
   return reinterpret_cast<Entry*>(p);
 }
 
+Entry* EntryOps::NewObject(std::string_view key, ObjType type, engine::Object* value) {
+  size_t off;
+  uint32_t meta = KindBits(ValueKind::kObject) | (static_cast<uint32_t>(type) << kTypeShift);
+  char* p = NewBlock(key, ValueKind::kObject, 0, meta, &off);
+  memcpy(p + off, &value, sizeof(value));
+  return reinterpret_cast<Entry*>(p);
+}
+
 Entry* EntryOps::NewHeapString(std::string_view key, std::string* value) {
   size_t off;
   uint32_t meta = StringMeta(0, ValueKind::kHeapString, true);
@@ -190,7 +199,8 @@ void EntryOps::Free(Entry* e) {
       delete HeapString(e);
       break;
     case ValueKind::kObject:
-      ObjectValuesUnsupported();
+      delete ObjectOf(e);
+      break;
     case ValueKind::kInline:
     case ValueKind::kInt:
       break;
@@ -272,8 +282,11 @@ Entry* EntryOps::Duplicate(const Entry* e, std::string_view key) {
       memcpy(p + off, &copy, sizeof(copy));
       break;
     }
-    case ValueKind::kObject:
-      ObjectValuesUnsupported();
+    case ValueKind::kObject: {
+      engine::Object* copy = ObjectOf(e)->Clone().release();
+      memcpy(p + off, &copy, sizeof(copy));
+      break;
+    }
   }
   return reinterpret_cast<Entry*>(p);
 }

@@ -1,6 +1,6 @@
 // A key and its value in one allocation (Keel's compact entry). Small string values live inline
 // after the key; integers are stored as 8 bytes ("int" encoding); long or mutated strings move to
-// a heap buffer ("raw"). Collections (later issues) keep a pointer to their object here.
+// a heap buffer ("raw"). Collections keep a pointer to their Object (object.h) here.
 // Entries are created, replaced and freed only by Db; callers hold Entry* only until the next
 // change to the same Db.
 #pragma once
@@ -10,6 +10,8 @@
 #include <string_view>
 
 namespace keel::engine {
+
+class Object;
 
 // Redis's OBJ_* numbering (also the RDB type families).
 enum class ObjType : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4, kStream = 6 };
@@ -38,8 +40,17 @@ class Entry {
   // The value as bytes whatever its encoding; an integer is formatted into `buf`.
   std::string_view StringBytes(char (&buf)[24]) const;
   size_t StringLength() const;
-  // Redis's OBJECT ENCODING name: "int", "embstr" (inline, at most 44 bytes, never mutated) or "raw".
+  // Redis's OBJECT ENCODING name: "int", "embstr" (inline, at most 44 bytes, never mutated) or
+  // "raw"; a collection's name comes from its Object.
   const char* EncodingName() const;
+
+  // Collection values (any type but kString): the entry's Object, and the same cast to the type's
+  // class (ListObject, HashObject, SetObject, ZSetObject), which the caller picks by type().
+  Object* object() const;
+  template <typename T>
+  T* As() const {
+    return static_cast<T*>(object());
+  }
 
   // LRU clock (24 bits, Redis's LRU_CLOCK resolution) or LFU data, for OBJECT IDLETIME and eviction.
   uint32_t lru() const;

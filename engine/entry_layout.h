@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "engine/entry.h"
+#include "engine/object.h"
 
 namespace keel::engine {
 
@@ -27,7 +28,7 @@ enum class ValueKind : uint8_t {
   kInline = 0,      // bytes after the key ("embstr", or "raw" past 44 bytes)
   kInt = 1,         // int64 ("int")
   kHeapString = 2,  // std::string* for values mutated in place ("raw")
-  kObject = 3,      // collections (later issues)
+  kObject = 3,      // Object* (collections)
 };
 
 namespace entry_layout {
@@ -140,11 +141,16 @@ class EntryOps {
   static std::string* HeapString(const Entry* e) {
     return static_cast<std::string*>(ValuePointer(e));
   }
+  static engine::Object* ObjectOf(const Entry* e) {
+    return static_cast<engine::Object*>(ValuePointer(e));
+  }
 
   // New string entries (type string, LRU 0, no expiry, not linked). A heap string is adopted.
   static Entry* NewInline(std::string_view key, std::string_view value);
   static Entry* NewInt(std::string_view key, int64_t value);
   static Entry* NewHeapString(std::string_view key, std::string* value);
+  // A new collection entry of `type` (LRU 0, no expiry, not linked) that adopts `value`.
+  static Entry* NewObject(std::string_view key, ObjType type, engine::Object* value);
   // Frees the entry and the value it owns.
   static void Free(Entry* e);
 

@@ -34,6 +34,10 @@ std::optional<int> ParseIntOrReply(CommandContext& ctx, std::string_view arg,
 // "source and destination objects are the same" (Redis's shared.sameobjecterr).
 inline constexpr std::string_view kErrSameObject = "source and destination objects are the same";
 
+// Redis's SCAN cursor: strtoul rules (a leading '+' or '-' is accepted, "-1" is 2^64-1, an empty
+// string is 0); leading space, trailing bytes or overflow give nullopt ("invalid cursor").
+std::optional<uint64_t> ParseScanCursor(std::string_view arg);
+
 // KEYS, SCAN and RANDOMKEY (scan_commands.cc); called by RegisterKeyCommands.
 void RegisterScanCommands(CommandTable& table);
 

@@ -24,6 +24,7 @@ bool Keyspace::resize_allowed() const { return DictResizeAllowed(); }
 void Keyspace::SwapDbs(int a, int b) {
   if (a == b) return;
   dbs_[a]->SwapContents(dbs_[b].get());
+  if (observer_ != nullptr) observer_->OnDbsSwapped(*dbs_[a], *dbs_[b]);
 }
 
 void Keyspace::DatabasesCron(int64_t us) {

@@ -22,13 +22,61 @@ struct KeyspaceStats {
   uint64_t keyspace_misses = 0;
 };
 
-// Told about keys the keyspace removes by itself (lazy and active expiry, RANDOMKEY), so later
-// layers can propagate a DEL to the AOF and invalidate WATCHes. Called before the entry is freed;
+// Told about changes to keys, so the server can invalidate WATCHes (Redis's signalModifiedKey),
+// wake clients blocked on a key (signalKeyAsReady) and propagate DELs of expired keys. Callbacks
 // must not change the keyspace.
 class KeyspaceObserver {
  public:
   virtual ~KeyspaceObserver() = default;
+  // A key the keyspace removes by itself (lazy and active expiry, RANDOMKEY). Called before the
+  // entry is freed. Also counts as a modification of the key (Redis 7.0 signals it).
   virtual void OnKeyExpired(Db& db, std::string_view key) = 0;
+  // Any write to `key`: Db's string, expiry, delete, rename, move and copy operations call it
+  // themselves; collection commands call Db::SignalModified after changing a value in place.
+  virtual void OnKeyModified(Db& /*db*/, std::string_view /*key*/) {}
+  // A new key of `type` was linked (Redis's dbAdd -> signalKeyAsReady): clients blocked on the
+  // key may now be served. Called after the entry is linked.
+  virtual void OnKeyAdded(Db& /*db*/, std::string_view /*key*/, ObjType /*type*/) {}
+  // FLUSHDB/FLUSHALL (before the keys go) and SWAPDB (after the swap, once per db): watched keys
+  // present in the db are modified; after a swap, blocked clients may be served.
+  virtual void OnDbFlushing(Db& /*db*/) {}
+  virtual void OnDbsSwapped(Db& /*a*/, Db& /*b*/) {}
+};
+
+// Redis 7.0's encoding thresholds, from the config options of the same names.
+struct EncodingLimits {
+  int64_t list_max_listpack_size = -2;  // > 0: entries per node; -1..-5: 4/8/16/32/64 KiB
+  int64_t list_compress_depth = 0;      // nodes at each end left uncompressed; 0: none compressed
+  int64_t hash_max_listpack_entries = 512;
+  int64_t hash_max_listpack_value = 64;
+  int64_t set_max_intset_entries = 512;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
+};
+
+// maxmemory-policy, in Redis's order of CONFIG GET names.
+enum class MaxmemoryPolicy : uint8_t {
+  kNoEviction,
+  kAllKeysLru,
+  kAllKeysLfu,
+  kAllKeysRandom,
+  kVolatileLru,
+  kVolatileLfu,
+  kVolatileRandom,
+  kVolatileTtl,
+};
+
+// maxmemory and the eviction options (config options of the same names).
+struct EvictionConfig {
+  uint64_t maxmemory = 0;  // bytes; 0: no limit
+  MaxmemoryPolicy policy = MaxmemoryPolicy::kNoEviction;
+  int samples = 5;
+  int tenacity = 10;  // maxmemory-eviction-tenacity
+  int lfu_log_factor = 10;
+  int lfu_decay_time = 1;  // minutes
+  bool lfu() const {
+    return policy == MaxmemoryPolicy::kAllKeysLfu || policy == MaxmemoryPolicy::kVolatileLfu;
+  }
 };
 
 class Keyspace {
@@ -61,6 +109,9 @@ class Keyspace {
   bool loading = false;
   // proto-max-bulk-len: the largest string a command may build (APPEND, SETRANGE, SETBIT).
   int64_t proto_max_bulk_len = 512ll * 1024 * 1024;
+  // Collection encoding thresholds and eviction settings, kept in step with the config.
+  EncodingLimits limits;
+  EvictionConfig eviction;
 
   enum class ExpireCycle { kSlow, kFast };
   // Redis's adaptive cycle: samples volatile keys per db (20 per round), repeats while more than

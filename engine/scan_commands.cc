@@ -42,25 +42,12 @@ void KeysCommand(CommandContext& ctx) {
   reply->SetDeferredArrayLength(handle, n);
 }
 
-// Redis parses the cursor with strtoul: a leading '+' or '-' is accepted ("-1" is 2^64-1), an
-// empty string is 0, and leading space, trailing bytes or overflow are "invalid cursor".
-std::optional<uint64_t> ParseScanCursor(std::string_view arg) {
-  // strtoul stops at an embedded NUL exactly as it does in Redis's NUL-terminated argument.
-  std::string text(arg);
-  if (!text.empty() && std::isspace(static_cast<unsigned char>(text[0]))) return std::nullopt;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return std::nullopt;
-  return static_cast<uint64_t>(v);
-}
-
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type], Redis's algorithm: call Db::Scan until
 // `count` keys are collected, the cursor returns to 0, or count*10 extra buckets were visited (a
 // sparse table must not stall the loop); then filter by pattern, type and expiry. Filtering after
 // collection is why a call may return fewer than COUNT keys, or none, before the end.
 void ScanCommand(CommandContext& ctx) {
-  std::optional<uint64_t> cursor = ParseScanCursor(ctx.arg(1));
+  std::optional<uint64_t> cursor = key_family::ParseScanCursor(ctx.arg(1));
   if (!cursor) {
     ctx.reply->AddError("invalid cursor");
     return;
@@ -140,6 +127,19 @@ void RandomKeyCommand(CommandContext& ctx) {
 }  // namespace
 
 namespace key_family {
+
+// Redis parses the cursor with strtoul: a leading '+' or '-' is accepted ("-1" is 2^64-1), an
+// empty string is 0, and leading space, trailing bytes or overflow are "invalid cursor".
+std::optional<uint64_t> ParseScanCursor(std::string_view arg) {
+  // strtoul stops at an embedded NUL exactly as it does in Redis's NUL-terminated argument.
+  std::string text(arg);
+  if (!text.empty() && std::isspace(static_cast<unsigned char>(text[0]))) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return std::nullopt;
+  return static_cast<uint64_t>(v);
+}
 
 void RegisterScanCommands(CommandTable& table) {
   AddCommands(

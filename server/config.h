@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/keyspace.h"
 #include "formats/status.h"
 #include "server/log.h"
 
@@ -78,6 +79,14 @@ struct Config {
       {256ull * 1024 * 1024, 64ull * 1024 * 1024, 60},
       {32ull * 1024 * 1024, 8ull * 1024 * 1024, 60},
   }};
+
+  // Data types: encoding thresholds (list-max-listpack-size, hash-max-listpack-entries, ...).
+  engine::EncodingLimits encoding;
+  // Memory: maxmemory, maxmemory-policy, maxmemory-samples, lfu-log-factor, ...
+  engine::EvictionConfig eviction;
+  // Slow log.
+  int64_t slowlog_log_slower_than = 10000;  // microseconds; -1 disables, 0 logs everything
+  int64_t slowlog_max_len = 128;
 
   // Persistence.
   std::string dir;  // absolute working directory; ConfigStore fills it in

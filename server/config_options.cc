@@ -105,6 +105,32 @@ OptionDef EnumOption(std::string_view name, uint32_t flags, E Config::*field, En
   return d;
 }
 
+// An integer or memory option stored in a member of a Config sub-struct (EncodingLimits,
+// EvictionConfig).
+template <typename S, typename T>
+OptionDef NestedOption(std::string_view name, std::string_view alias, OptionType type,
+                       S Config::*group, T S::*field, int64_t min, int64_t max) {
+  OptionDef d{name, alias, type, 0, nullptr, nullptr};
+  d.set = [group, field, type, min, max](Config& c, const Args& args, SetContext&) {
+    int64_t v;
+    if (type == OptionType::kMemory) {
+      std::optional<uint64_t> m = ParseMemory(args[0]);
+      if (!m) return Refuse("argument must be a memory value");
+      if (*m > static_cast<uint64_t>(max)) return OutOfRange(min, max);
+      v = static_cast<int64_t>(*m);
+    } else {
+      std::optional<int64_t> i = engine::ParseInt64(args[0]);
+      if (!i) return Refuse("argument couldn't be parsed into an integer");
+      v = *i;
+    }
+    if (v < min || v > max) return OutOfRange(min, max);
+    (c.*group).*field = static_cast<T>(v);
+    return Status::Ok();
+  };
+  d.get = [group, field](const Config& c) { return std::to_string((c.*group).*field); };
+  return d;
+}
+
 // `valid` returns the refusal text, or nullptr when the value is acceptable.
 OptionDef StringOption(std::string_view name, uint32_t flags, std::string Config::*field,
                        const char* (*valid)(const std::string&) = nullptr) {
@@ -305,6 +331,88 @@ std::vector<OptionDef> MakeOptions() {
   o.push_back(MemoryOption("client-query-buffer-limit", 0, &Config::client_query_buffer_limit, kMb,
                            LONG_MAX));
   o.push_back(ClientOutputBufferLimitOption());
+  // Data types.
+  using engine::EncodingLimits;
+  constexpr auto kInt = OptionType::kInteger;
+  constexpr auto kMem = OptionType::kMemory;
+  o.push_back(NestedOption("list-max-listpack-size", "list-max-ziplist-size", kInt,
+                           &Config::encoding, &EncodingLimits::list_max_listpack_size, INT_MIN,
+                           INT_MAX));
+  o.push_back(NestedOption("list-compress-depth", "", kInt, &Config::encoding,
+                           &EncodingLimits::list_compress_depth, 0, INT_MAX));
+  o.push_back(NestedOption("hash-max-listpack-entries", "hash-max-ziplist-entries", kInt,
+                           &Config::encoding, &EncodingLimits::hash_max_listpack_entries, 0,
+                           LONG_MAX));
+  o.push_back(NestedOption("hash-max-listpack-value", "hash-max-ziplist-value", kMem,
+                           &Config::encoding, &EncodingLimits::hash_max_listpack_value, 0,
+                           LONG_MAX));
+  o.push_back(NestedOption("set-max-intset-entries", "", kInt, &Config::encoding,
+                           &EncodingLimits::set_max_intset_entries, 0, LONG_MAX));
+  o.push_back(NestedOption("zset-max-listpack-entries", "zset-max-ziplist-entries", kInt,
+                           &Config::encoding, &EncodingLimits::zset_max_listpack_entries, 0,
+                           LONG_MAX));
+  o.push_back(NestedOption("zset-max-listpack-value", "zset-max-ziplist-value", kMem,
+                           &Config::encoding, &EncodingLimits::zset_max_listpack_value, 0,
+                           LONG_MAX));
+  // Memory and eviction.
+  using engine::EvictionConfig;
+  using engine::MaxmemoryPolicy;
+  {
+    OptionDef d{"maxmemory", "", kMem, 0, nullptr, nullptr};
+    d.set = [](Config& c, const Args& args, SetContext&) {
+      std::optional<uint64_t> m = ParseMemory(args[0]);
+      if (!m) return Refuse("argument must be a memory value");
+      c.eviction.maxmemory = *m;
+      return Status::Ok();
+    };
+    d.get = [](const Config& c) { return std::to_string(c.eviction.maxmemory); };
+    o.push_back(std::move(d));
+  }
+  {
+    const EnumNames<MaxmemoryPolicy> kPolicies = {
+        {"volatile-lru", MaxmemoryPolicy::kVolatileLru},
+        {"volatile-lfu", MaxmemoryPolicy::kVolatileLfu},
+        {"volatile-random", MaxmemoryPolicy::kVolatileRandom},
+        {"volatile-ttl", MaxmemoryPolicy::kVolatileTtl},
+        {"allkeys-lru", MaxmemoryPolicy::kAllKeysLru},
+        {"allkeys-lfu", MaxmemoryPolicy::kAllKeysLfu},
+        {"allkeys-random", MaxmemoryPolicy::kAllKeysRandom},
+        {"noeviction", MaxmemoryPolicy::kNoEviction}};
+    OptionDef d{"maxmemory-policy", "", OptionType::kEnum, 0, nullptr, nullptr};
+    d.set = [kPolicies](Config& c, const Args& args, SetContext&) {
+      for (const auto& [text, value] : kPolicies) {
+        if (engine::EqualsIgnoreCase(args[0], text)) {
+          c.eviction.policy = value;
+          return Status::Ok();
+        }
+      }
+      std::string why = "argument(s) must be one of the following: ";
+      for (size_t i = 0; i < kPolicies.size(); ++i) {
+        if (i > 0) why += ", ";
+        why += kPolicies[i].first;
+      }
+      return Refuse(std::move(why));
+    };
+    d.get = [kPolicies](const Config& c) {
+      for (const auto& [text, value] : kPolicies) {
+        if (value == c.eviction.policy) return std::string(text);
+      }
+      return std::string("unknown");
+    };
+    o.push_back(std::move(d));
+  }
+  o.push_back(NestedOption("maxmemory-samples", "", kInt, &Config::eviction,
+                           &EvictionConfig::samples, 1, INT_MAX));
+  o.push_back(NestedOption("maxmemory-eviction-tenacity", "", kInt, &Config::eviction,
+                           &EvictionConfig::tenacity, 0, 100));
+  o.push_back(NestedOption("lfu-log-factor", "", kInt, &Config::eviction,
+                           &EvictionConfig::lfu_log_factor, 0, INT_MAX));
+  o.push_back(NestedOption("lfu-decay-time", "", kInt, &Config::eviction,
+                           &EvictionConfig::lfu_decay_time, 0, INT_MAX));
+  // Slow log.
+  o.push_back(IntegerOption("slowlog-log-slower-than", 0, &Config::slowlog_log_slower_than, -1,
+                            LLONG_MAX));
+  o.push_back(IntegerOption("slowlog-max-len", 0, &Config::slowlog_max_len, 0, LONG_MAX));
   // Persistence.
   o.push_back(DirOption());
   o.push_back(SaveOption());

@@ -90,6 +90,8 @@ Server::Server(std::unique_ptr<ConfigStore> config)
   keyspace_ =
       std::make_unique<engine::Keyspace>(static_cast<int>(config_->config().databases), clock_);
   keyspace_->proto_max_bulk_len = config_->config().proto_max_bulk_len;
+  keyspace_->limits = config_->config().encoding;
+  keyspace_->eviction = config_->config().eviction;
   engine::RegisterEngineCommands(commands_);
   RegisterConnectionCommands(commands_);
   RegisterClientCommand(commands_);
@@ -360,6 +362,18 @@ void Server::InstallConfigHooks() {
     for (auto& [id, client] : clients_) client->SetAuthenticated(client->authenticated());
     return Status::Ok();
   });
+  // The engine keeps its own copy of the encoding thresholds and eviction settings.
+  for (const char* name :
+       {"list-max-listpack-size", "list-compress-depth", "hash-max-listpack-entries",
+        "hash-max-listpack-value", "set-max-intset-entries", "zset-max-listpack-entries",
+        "zset-max-listpack-value", "maxmemory", "maxmemory-policy", "maxmemory-samples",
+        "maxmemory-eviction-tenacity", "lfu-log-factor", "lfu-decay-time"}) {
+    store.OnChange(name, [this](const Config& c) {
+      keyspace_->limits = c.encoding;
+      keyspace_->eviction = c.eviction;
+      return Status::Ok();
+    });
+  }
   store.OnChange("loglevel", [](const Config& c) {
     SetLogLevel(c.loglevel);
     return Status::Ok();
