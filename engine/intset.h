@@ -17,6 +17,7 @@ class Intset {
   ~Intset();
   Intset(const Intset& other);
   Intset& operator=(const Intset& other);
+  // A moved-from intset holds no buffer: it may only be destroyed or assigned to.
   Intset(Intset&& other) noexcept;
   Intset& operator=(Intset&& other) noexcept;
   // Adopts a copy of `bytes`, which must be a valid intset (formats::ValidateIntset).
@@ -35,10 +36,15 @@ class Intset {
   bool Remove(int64_t v);
   int64_t At(size_t i) const;  // ascending order
   int64_t Random() const;      // requires !empty()
-  int64_t Min() const;
-  int64_t Max() const;
+  int64_t Min() const;         // requires !empty()
+  int64_t Max() const;         // requires !empty()
 
  private:
+  // Binary search: true and the index when `v` is present, else false and where it would go.
+  bool Search(int64_t v, uint32_t* pos) const;
+  // Reallocates to exactly header + length * enc bytes (Redis's intsetResize).
+  void Resize(uint32_t enc, uint32_t length);
+
   uint8_t* buf_;
 };
 

@@ -13,6 +13,10 @@
 #include <string>
 #include <string_view>
 
+namespace keel::formats {
+struct ListpackElement;
+}
+
 namespace keel::engine {
 
 // One element as read from a listpack: an integer, or a string viewing the listpack's bytes (valid
@@ -38,6 +42,7 @@ class Listpack {
   ~Listpack();
   Listpack(const Listpack& other);
   Listpack& operator=(const Listpack& other);
+  // A moved-from listpack holds no buffer: it may only be destroyed or assigned to.
   Listpack(Listpack&& other) noexcept;
   Listpack& operator=(Listpack&& other) noexcept;
   // Adopts a copy of `bytes`, which must be a valid listpack (validate it first with
@@ -64,8 +69,11 @@ class Listpack {
   void Append(std::string_view v);
   void AppendInt(int64_t v);
   void Prepend(std::string_view v);
+  void PrependInt(int64_t v);
   Pos InsertBefore(Pos p, std::string_view v);
   Pos InsertAfter(Pos p, std::string_view v);
+  Pos InsertIntBefore(Pos p, int64_t v);
+  Pos InsertIntAfter(Pos p, int64_t v);
   Pos Replace(Pos p, std::string_view v);
   Pos ReplaceInt(Pos p, int64_t v);
   Pos Delete(Pos p);
@@ -73,6 +81,10 @@ class Listpack {
   Pos DeleteRange(Pos p, size_t count);
   // Deletes `count` elements starting at element `index` (negative from the end).
   void DeleteRangeByIndex(int64_t index, size_t count);
+  // Appends all of `other`'s elements (Redis's lpMerge); `other` is left empty.
+  void Merge(Listpack&& other);
+  // Gives back allocator slack beyond bytes() (Redis's lpShrinkToFit).
+  void ShrinkToFit();
 
   // The first element from `p` on, looking at every (skip+1)-th element, that equals `v`
   // (Redis's lpFind: hash fields with skip 1, sorted set members with skip 1). kNone if absent.
@@ -80,8 +92,19 @@ class Listpack {
 
   // Bytes an element of value `v` would take (for size-limited list nodes).
   static size_t EncodedSize(std::string_view v);
+  // False when adding `add` bytes would take the listpack past 1 GiB (Redis's lpSafeToAdd);
+  // callers convert to the big encoding first.
+  bool SafeToAdd(size_t add) const;
 
  private:
+  // Replaces the `replaced` bytes at `off` with element `e` (nothing when null), moving the tail
+  // and resizing as Redis's lpInsert; adjusts the header count by `count_delta`. Returns `off`.
+  Pos Splice(Pos off, uint32_t replaced, const formats::ListpackElement* e, std::string_view str,
+             int count_delta);
+  Pos InsertAt(Pos off, std::string_view v);
+  Pos InsertIntAt(Pos off, int64_t v);
+  void SetCountAndShrink(size_t new_bytes, size_t deleted);
+
   uint8_t* buf_;
 };
 
