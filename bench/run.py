@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Compares keel-server with redis-server on the same machine in one run: redis-benchmark
-throughput for GET, SET, INCR and MSET at pipeline 1 and 16, then the memory each needs for
-1,000,000 keys with 16-byte names and 32-byte values. Prints one Markdown table; --json also
-writes the raw numbers. See bench/README.md.
+throughput for GET, SET, INCR, MSET, LPUSH, LPOP, SADD, HSET, ZADD and LRANGE_100 at pipeline 1
+and 16, then the memory each needs for 1,000,000 keys with 16-byte names and 32-byte values and
+for 1,000,000 elements of each collection type, in small and in large collections. Prints one
+Markdown table; --json also writes the raw numbers. See bench/README.md.
 
     /usr/bin/python3 bench/run.py --keel build/bench/server/keel-server [--quick] [--json out.json]
 """
@@ -24,8 +25,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from keel_testutil import ServerProcess  # noqa: E402
 
-TESTS = "get,set,incr,mset"
-OPS = ["GET", "SET", "INCR", "MSET"]  # table order; redis-benchmark names MSET "MSET (10 keys)"
+TESTS = "get,set,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100"
+# Table order. redis-benchmark names some tests with a suffix ("MSET (10 keys)", "LRANGE_100
+# (first 100 elements)"); the first word is the name here.
+OPS = ["GET", "SET", "INCR", "MSET", "LPUSH", "LPOP", "SADD", "HSET", "ZADD", "LRANGE_100"]
 PIPELINES = (1, 16)
 CLIENTS = 50
 SIDES = ("keel", "redis")
@@ -126,6 +129,49 @@ def write_load_file(path, keys):
         f.write(b"".join(chunk))
 
 
+def _bulk(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+def write_collection_file(path, kind, collections, per_collection):
+    """Commands that build `collections` collections of `kind` with `per_collection` elements
+    each, 100 elements per command. Elements are 16 bytes (integers for "intset")."""
+    cmd = {"list": b"RPUSH", "hash": b"HSET", "set": b"SADD", "intset": b"SADD",
+           "zset": b"ZADD"}[kind]
+    with open(path, "wb") as f:
+        for c in range(collections):
+            key = b"%s:%010d" % (kind.encode(), c)
+            for start in range(0, per_collection, 100):
+                args = [cmd, key]
+                for i in range(start, min(start + 100, per_collection)):
+                    if kind == "intset":
+                        args.append(b"%d" % (i * 7919))
+                    elif kind == "hash":
+                        args += [b"field:%010d" % i, b"value:%010d" % i]
+                    elif kind == "zset":
+                        args += [b"%d" % (i % 1000), b"member:%09d" % i]
+                    else:
+                        args.append(b"element:%08d" % i)
+                f.write(_bulk(*args))
+
+
+# (label, kind, collections, elements each) for the per-element memory rows: compact encodings
+# (small collections) and hash tables / skiplists / long quicklists (one large collection).
+COLLECTION_SETS = [
+    ("list, 10,000 x 100", "list", 10_000, 100),
+    ("list, 1 x 1,000,000", "list", 1, 1_000_000),
+    ("hash, 10,000 x 100 (listpack)", "hash", 10_000, 100),
+    ("hash, 1 x 1,000,000 (hashtable)", "hash", 1, 1_000_000),
+    ("set, 10,000 x 100 (intset)", "intset", 10_000, 100),
+    ("set, 1 x 1,000,000 (hashtable)", "set", 1, 1_000_000),
+    ("zset, 10,000 x 100 (listpack)", "zset", 10_000, 100),
+    ("zset, 1 x 1,000,000 (skiplist)", "zset", 1, 1_000_000),
+]
+
+
 def measure_memory(binary, load_path, keys):
     server = start(binary)
     try:
@@ -195,6 +241,11 @@ def markdown(results):
                      % (label, "{:,}".format(results["config"]["keys"]),
                         "n/a" if k is None else "%.1f" % k, "n/a" if r is None else "%.1f" % r,
                         fmt_ratio(k, r)))
+    for row in results.get("collections", []):
+        k, r = (row[s].get("used_memory_per_key") for s in SIDES)
+        lines.append("| used_memory, bytes/element: %s | %s | %s | %s |"
+                     % (row["label"], "n/a" if k is None else "%.1f" % k,
+                        "n/a" if r is None else "%.1f" % r, fmt_ratio(k, r)))
     worst = max((spread(row[s + "_runs"]) for row in results["benchmarks"] for s in SIDES
                  if row[s + "_runs"]), default=0.0)
     lines.append("")
@@ -283,6 +334,25 @@ def main():
     finally:
         os.unlink(load_path)
 
+    results["collections"] = []
+    scale = 10 if args.quick else 1
+    for label, kind, collections, each in COLLECTION_SETS:
+        if collections > 1:
+            collections //= scale
+        else:
+            each //= scale
+        fd, load_path = tempfile.mkstemp(prefix="keel-bench-", suffix=".resp")
+        os.close(fd)
+        try:
+            write_collection_file(load_path, kind, collections, each)
+            row = {"label": label, "kind": kind, "collections": collections, "each": each}
+            for side in SIDES:
+                log("memory: %s into %s" % (label, side))
+                row[side] = measure_memory(binaries[side], load_path, collections * each)
+            results["collections"].append(row)
+        finally:
+            os.unlink(load_path)
+
     results["load_after"] = loadavg()
     print(markdown(results))
     if args.json:
@@ -291,6 +361,8 @@ def main():
             f.write("\n")
     ok = all(row["keel_median"] and row["redis_median"] for row in results["benchmarks"])
     ok = ok and all(results["memory"][s].get("keys_loaded") == keys for s in SIDES)
+    ok = ok and all(row[s].get("keys_loaded") == row["collections"]
+                    for row in results["collections"] for s in SIDES)
     return 0 if ok else 1
 
 

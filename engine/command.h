@@ -119,7 +119,9 @@ struct BlockRequest {
   std::vector<std::string> keys;  // in the order given; duplicates allowed
   ObjType type = ObjType::kList;  // a key receiving a value of this type can serve the client
   int64_t deadline_ms = 0;        // absolute Unix time in ms; 0 waits forever
-  bool null_array = true;         // the timeout reply: *-1 (BLPOP, BZPOPMIN) or $-1 (BLMOVE)
+  // Unused by the server: Redis 7.0 answers every list and sorted set timeout with *-1, BLMOVE's
+  // included (only inside MULTI does BLMOVE reply $-1, which its handler writes itself).
+  bool null_array = true;
 };
 
 struct CommandContext {
@@ -134,7 +136,7 @@ struct CommandContext {
   // command with nothing to serve then replies as if its timeout had expired. When may_block is
   // true, such a handler calls Block() and writes no reply; the server parks the client and runs
   // the same command again, in arrival order, each time one of the keys gets a value of the
-  // requested type, until it replies (or the deadline passes: the server sends the null reply).
+  // requested type, until it replies (or the deadline passes: the server sends *-1).
   bool may_block = false;
   std::optional<BlockRequest> block;
   void Block(BlockRequest request) { block = std::move(request); }

@@ -21,8 +21,10 @@ std::optional<int64_t> IntEncodable(std::string_view value) {
 
 }  // namespace
 
-Entry* Db::Impl::AssignString(Entry* e, std::string_view value) {
-  if (std::optional<int64_t> v = IntEncodable(value)) return AssignInt(e, *v);
+Entry* Db::Impl::AssignString(Entry* e, std::string_view value, bool allow_int) {
+  if (allow_int) {
+    if (std::optional<int64_t> v = IntEncodable(value)) return AssignInt(e, *v);
+  }
   if (EntryOps::AssignInline(e, value)) return e;
   // `value` may live in e's block or heap string: it is copied before Relocate frees them.
   Entry* moved = EntryOps::NewInline(EntryOps::Key(e), value);
@@ -100,8 +102,9 @@ Entry* Db::SetString(std::string_view key, std::string_view value, bool keep_ttl
     return e;
   }
   if (!keep_ttl) RemoveExpire(e);
+  uint32_t lru = impl_->OverwriteLru(e);
   e = impl_->AssignString(e, value);
-  e->set_lru(impl_->LruClock());
+  e->set_lru(lru);
   impl_->Modified(key);
   return e;
 }
@@ -119,22 +122,25 @@ Entry* Db::SetInteger(std::string_view key, int64_t value, bool keep_ttl) {
     return e;
   }
   if (!keep_ttl) RemoveExpire(e);
+  uint32_t lru = impl_->OverwriteLru(e);
   e = impl_->AssignInt(e, value);
-  e->set_lru(impl_->LruClock());
+  e->set_lru(lru);
   impl_->Modified(key);
   return e;
 }
 
-Entry* Db::ReplaceString(Entry* e, std::string_view value) {
-  e = impl_->AssignString(e, value);
-  e->set_lru(impl_->LruClock());
+Entry* Db::ReplaceString(Entry* e, std::string_view value, bool allow_int) {
+  uint32_t lru = impl_->OverwriteLru(e);
+  e = impl_->AssignString(e, value, allow_int);
+  e->set_lru(lru);
   impl_->Modified(EntryOps::Key(e));
   return e;
 }
 
 Entry* Db::ReplaceInteger(Entry* e, int64_t value) {
+  uint32_t lru = impl_->OverwriteLru(e);
   e = impl_->AssignInt(e, value);
-  e->set_lru(impl_->LruClock());
+  e->set_lru(lru);
   impl_->Modified(EntryOps::Key(e));
   return e;
 }
@@ -157,7 +163,7 @@ Entry* Db::SetObject(std::string_view key, ObjType type, std::unique_ptr<Object>
   }
   // As Redis's setKey: the old value and its expiry go, whatever their type.
   RemoveExpire(old);
-  e->set_lru(impl_->LruClock());
+  e->set_lru(impl_->OverwriteLru(old));
   impl_->Relocate(old, e);
   impl_->Modified(key);
   if (KeyspaceObserver* o = ks_->observer()) o->OnKeyAdded(*this, EntryOps::Key(e), type);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/entry.h"
 #include "engine/object.h"
@@ -50,7 +51,9 @@ class Db {
   Entry* SetInteger(std::string_view key, int64_t value, bool keep_ttl = false);
   // Replace the value of an existing string entry, keeping its key and expiry. `e` is invalid
   // afterwards; use the returned entry.
-  Entry* ReplaceString(Entry* e, std::string_view value);
+  // With allow_int false the value keeps a string encoding even when it looks like an integer
+  // (INCRBYFLOAT stores its result unencoded, so OBJECT ENCODING says "embstr", as in Redis).
+  Entry* ReplaceString(Entry* e, std::string_view value, bool allow_int = true);
   Entry* ReplaceInteger(Entry* e, int64_t value);
   // Makes the value of a string entry a growable heap buffer ("raw") and returns it for in-place
   // mutation (APPEND, SETRANGE, SETBIT). `e` is updated if the entry moved. The pointer is valid
@@ -86,6 +89,19 @@ class Db {
   // A random key that is not expired, or nullptr when the db is empty. Expired keys it meets are
   // deleted and the search goes on, as RANDOMKEY does on a Redis master.
   Entry* RandomEntry();
+
+  // Eviction sampling (db_maintenance.cc). SampleForEviction is Redis's dictGetSomeKeys over the
+  // key table, or over the expiry table when `volatile_only`: up to `count` entries from a random
+  // run of buckets, maybe repeated, expired or not, with their expiry when sampled from the
+  // expiry table (-1 otherwise). It replaces the contents of *out and returns their number.
+  // RandomForEviction is dictGetRandomKey over the same table (nullptr when it is empty); unlike
+  // RandomEntry it deletes nothing.
+  struct Sample {
+    Entry* entry;
+    int64_t when_ms;
+  };
+  size_t SampleForEviction(bool volatile_only, size_t count, std::vector<Sample>* out);
+  Entry* RandomForEviction(bool volatile_only);
 
   // Redis's dictScan: calls fn for the entries of one or more buckets and returns the next cursor
   // (0 when done). Every key present for the whole iteration is returned at least once, also while

@@ -45,9 +45,15 @@ struct Db::Impl {
   uint64_t expires_cursor = 0;  // active expiry position in the expiry table's buckets
 
   uint32_t LruClock() const { return ks->LruClock(); }
-  // Redis skips LRU updates while a fork child runs, so reads do not copy pages.
+  // An access: the LRU clock, or the LFU counter under an LFU policy (Redis's lookupKey). Redis
+  // skips it while a fork child runs, so reads do not copy pages.
   void Touch(Entry* e) const {
-    if (ks->resize_allowed()) e->set_lru(LruClock());
+    if (ks->resize_allowed()) e->set_lru(ks->AccessedData(e->lru()));
+  }
+  // The access data of a value that replaces `old`'s: new under LRU, but an LFU counter carries
+  // over to the new value (Redis's dbSetValue), so overwriting a key keeps its frequency.
+  uint32_t OverwriteLru(const Entry* old) const {
+    return ks->eviction.lfu() ? old->lru() : ks->NewAccessData();
   }
 
   ExpireNode* ExpireNodeOf(const Entry* e) const {
@@ -92,9 +98,10 @@ struct Db::Impl {
     if (KeyspaceObserver* o = ks->observer()) o->OnKeyModified(*db, key);
   }
   // Links a new entry and tells the observer (dbAdd's signalKeyAsReady). The entry's LRU clock is
-  // set to now unless `keep_lru` (RENAME and MOVE move a value with its access time).
+  // set as for a new value (LRU clock or LFU_INIT_VAL) unless `keep_lru` (RENAME and MOVE move a
+  // value with its access data).
   void Added(Entry* e, uint64_t hash, bool keep_lru = false) {
-    if (!keep_lru) e->set_lru(LruClock());
+    if (!keep_lru) e->set_lru(ks->NewAccessData());
     keys.Insert(e, hash);
     if (KeyspaceObserver* o = ks->observer()) {
       o->OnKeyModified(*db, EntryOps::Key(e));
@@ -103,7 +110,7 @@ struct Db::Impl {
   }
 
   // Sets the string value of `e`, in place when the block allows. Returns the (maybe moved) entry.
-  Entry* AssignString(Entry* e, std::string_view value);
+  Entry* AssignString(Entry* e, std::string_view value, bool allow_int = true);
   Entry* AssignInt(Entry* e, int64_t value);
 };
 

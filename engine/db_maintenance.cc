@@ -2,6 +2,7 @@
 // FLUSHDB and SWAPDB, and the cron's incremental rehashing and shrinking.
 #include <functional>
 #include <utility>
+#include <vector>
 
 #include "engine/db.h"
 #include "engine/db_impl.h"
@@ -23,6 +24,30 @@ Entry* Db::RandomEntry() {
     if (!e->has_expire() || !impl_->Expired(e)) return e;
     impl_->ExpireEntry(e);
   }
+}
+
+size_t Db::SampleForEviction(bool volatile_only, size_t count, std::vector<Sample>* out) {
+  // Scratch arrays for the table's own node type, kept between calls: eviction samples before
+  // every key it evicts, and the loop thread is the only caller.
+  static std::vector<Entry*> entries;
+  static std::vector<ExpireNode*> nodes;
+  out->clear();
+  if (volatile_only) {
+    nodes.resize(count);
+    size_t n = impl_->expires.Sample(nodes.data(), count);
+    for (size_t i = 0; i < n; i++) out->push_back(Sample{nodes[i]->entry, nodes[i]->when_ms});
+  } else {
+    entries.resize(count);
+    size_t n = impl_->keys.Sample(entries.data(), count);
+    for (size_t i = 0; i < n; i++) out->push_back(Sample{entries[i], -1});
+  }
+  return out->size();
+}
+
+Entry* Db::RandomForEviction(bool volatile_only) {
+  if (!volatile_only) return impl_->keys.Random();
+  ExpireNode* x = impl_->expires.Random();
+  return x == nullptr ? nullptr : x->entry;
 }
 
 uint64_t Db::Scan(uint64_t cursor, const std::function<void(const Entry*)>& fn) const {

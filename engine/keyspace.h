@@ -4,11 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
 
 #include "engine/db.h"
+#include "engine/evict.h"
+#include "engine/lfu.h"
 #include "io/clock.h"
 
 namespace keel::engine {
@@ -20,6 +23,11 @@ struct KeyspaceStats {
   uint64_t expire_cycle_cpu_milliseconds = 0;
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
+  uint64_t evicted_keys = 0;
+  // Time spent over maxmemory (INFO total_/current_eviction_exceeded_time): the closed periods,
+  // and the monotonic start of the current one (0 while within the limit).
+  uint64_t eviction_exceeded_us = 0;
+  int64_t eviction_exceeded_since_us = 0;
 };
 
 // Told about changes to keys, so the server can invalidate WATCHes (Redis's signalModifiedKey),
@@ -52,6 +60,14 @@ struct EncodingLimits {
   int64_t set_max_intset_entries = 512;
   int64_t zset_max_listpack_entries = 128;
   int64_t zset_max_listpack_value = 64;
+};
+
+// Server-wide memory figures the engine cannot measure, for MEMORY STATS and MEMORY DOCTOR.
+struct ServerMemoryFigures {
+  size_t peak = 0;            // used_memory_peak
+  size_t startup = 0;         // used_memory_startup
+  size_t clients_memory = 0;  // normal clients: objects and buffers (mem_clients_normal)
+  size_t clients = 0;         // connected clients
 };
 
 // maxmemory-policy, in Redis's order of CONFIG GET names.
@@ -98,6 +114,17 @@ class Keyspace {
     return static_cast<uint32_t>(now_ms_ / kLruClockResolutionMs) & kLruClockMax;
   }
 
+  // The access data (lfu.h) of a new value and of a value just accessed, under the current
+  // policy: the LRU clock, or LFU data (Redis's createObject and updateLFU).
+  uint32_t NewAccessData() const {
+    return eviction.lfu() ? LfuInitialData(LfuTimeInMinutes(now_ms_)) : LruClock();
+  }
+  uint32_t AccessedData(uint32_t old) const {
+    if (!eviction.lfu()) return LruClock();
+    return LfuAccessedData(old, eviction.lfu_log_factor, eviction.lfu_decay_time,
+                           LfuTimeInMinutes(now_ms_));
+  }
+
   KeyspaceStats& stats() { return stats_; }
   // Changes since the last successful save (Redis's server.dirty).
   uint64_t dirty = 0;
@@ -118,6 +145,26 @@ class Keyspace {
   // 10% of the sample was expired, within 25% of a cron period (slow, `hz` given) or 1000 us (fast).
   void ActiveExpireCycle(ExpireCycle type, int hz);
 
+  // maxmemory (evict.cc). PerformEvictions evicts keys by maxmemory-policy until the memory
+  // counted is within eviction.maxmemory, for at most the tenacity's time limit; run it before a
+  // command (kFail: refuse denyoom commands). A run cut short by the limit returns kRunning and
+  // ContinueEvictions (from before-sleep) carries on until memory is within the limit or nothing
+  // is left to evict. Evicted keys are deleted through Db (the observer sees a modification) and
+  // counted in stats().evicted_keys.
+  EvictResult PerformEvictions();
+  void ContinueEvictions();
+  bool eviction_running() const { return eviction_running_; }
+  // Redis's getMaxmemoryState: whether the memory counted is within maxmemory (always when it is
+  // 0); otherwise *to_free (if given) receives the excess.
+  bool MemoryWithinLimit(size_t* to_free = nullptr) const;
+  // The memory maxmemory is compared with: used_memory (UsedMemory() when empty) minus
+  // not_counted_memory (Redis's replication and AOF buffers; Keel has none yet). Tests replace
+  // used_memory with a fake.
+  std::function<size_t()> used_memory;
+  std::function<size_t()> not_counted_memory;
+  // Set by the server (MEMORY STATS, MEMORY DOCTOR); when empty those report zeros.
+  std::function<ServerMemoryFigures()> server_memory;
+
   // `observer` (may be null) must outlive the keyspace or be reset first.
   void set_observer(KeyspaceObserver* observer) { observer_ = observer; }
   KeyspaceObserver* observer() const { return observer_; }
@@ -136,6 +183,11 @@ class Keyspace {
   size_t TotalKeys() const;
 
  private:
+  // evict.cc: the eviction loop, and the choice of one key to evict (nullptr: none left).
+  EvictResult EvictKeys(size_t to_free);
+  Entry* EvictionVictim(Db** db);
+  void PopulateEvictionPool(int db);
+
   const io::Clock* clock_;
   int64_t now_ms_ = 0;
   KeyspaceStats stats_;
@@ -148,6 +200,12 @@ class Keyspace {
   int64_t expire_cycle_us_ = 0;  // total time spent in active expiry
   int resize_db_cursor_ = 0;     // DatabasesCron positions, as in Redis
   int rehash_db_cursor_ = 0;
+  // Eviction state carried between runs, as in Redis (EvictionPoolLRU, next_db,
+  // isEvictionProcRunning), and a reused sample buffer.
+  EvictionPool eviction_pool_;
+  unsigned eviction_next_db_ = 0;
+  bool eviction_running_ = false;
+  std::vector<Db::Sample> eviction_samples_;
   KeyspaceObserver* observer_ = nullptr;
 };
 

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 
 namespace keel::engine {
 
@@ -22,6 +23,10 @@ class Object {
   // Elements (list items, hash fields, set members, sorted set members). A collection that
   // becomes empty is deleted by the command that emptied it, as in Redis.
   virtual size_t Size() const = 0;
+  // Fields DEBUG OBJECT appends for this encoding, each with a leading space (Redis 7.0 adds
+  // " ql_nodes:N ql_avg_node:F ql_listpack_max:N ql_compressed:0|1 ql_uncompressed_size:N" for a
+  // quicklist). None by default.
+  virtual std::string DebugObjectExtras() const { return {}; }
 };
 
 }  // namespace keel::engine

@@ -96,11 +96,9 @@ void IncrByFloatCommand(CommandContext& ctx) {
     return;
   }
   const std::string text = FormatLongDouble(result);
-  if (e == nullptr) {
-    ctx.db->SetString(key, text);
-  } else {
-    ctx.db->ReplaceString(e, text);
-  }
+  // Redis stores the result as a plain string object (never int-encoded), embstr when short.
+  if (e == nullptr) e = ctx.db->SetString(key, "");
+  ctx.db->ReplaceString(e, text, /*allow_int=*/false);
   ++ctx.ks->dirty;
   ctx.reply->AddBulk(text);
 }

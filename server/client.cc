@@ -93,7 +93,8 @@ void Client::OnData(std::string_view bytes) {
 }
 
 void Client::ProcessRequests(std::string_view buf, size_t* pos) {
-  while (!closing() && *pos < buf.size()) {
+  while (!closing() && !input_suspended() && *pos < buf.size()) {
+    const size_t request_start = *pos;
     switch (parser_.Parse(buf, pos)) {
       case formats::RequestParser::Outcome::kNeedMore:
         return;
@@ -109,12 +110,40 @@ void Client::ProcessRequests(std::string_view buf, size_t* pos) {
       }
       case formats::RequestParser::Outcome::kCommand:
         server_->Execute(*this, parser_.args());
+        // A postponed request stays in the buffer; the parser is between requests, so it parses
+        // the same bytes again on resumption.
+        if (rewind_request_) {
+          rewind_request_ = false;
+          *pos = request_start;
+        }
         break;
     }
   }
 }
 
+void Client::ResumeInput() {
+  if (closing() || input_suspended()) return;
+  // What arrived while suspended is in query_ (OnData copies any unprocessed tail there).
+  if (query_pos_ < query_.size()) {
+    ProcessRequests(query_, &query_pos_);
+    if (query_pos_ == query_.size()) {
+      query_.clear();
+      query_pos_ = 0;
+      if (query_.capacity() > kMaxIdleBuffer) query_.shrink_to_fit();
+    }
+  }
+  CheckOutputLimits();
+  if (close_asap_) {
+    server_->loop().Close(conn_id_, false);
+  } else if (close_after_reply_) {
+    server_->loop().Close(conn_id_, true);
+  } else {
+    ScheduleWrite();
+  }
+}
+
 void Client::ScheduleWrite() {
+  if (detached()) return;
   if (!fill_.empty() && !write_scheduled_) {
     write_scheduled_ = true;
     server_->loop().WantWrite(conn_id_);
@@ -122,7 +151,10 @@ void Client::ScheduleWrite() {
 }
 
 void Client::CheckOutputLimits() {
-  const ClientOutputLimit& limit = server_->config().client_output_buffer_limit[0];
+  // A subscriber is held to the pubsub class's limits, as Redis's getClientType classes it.
+  const size_t klass =
+      server_->pubsub().IsSubscriber(this) ? kClientClassPubsub : kClientClassNormal;
+  const ClientOutputLimit& limit = server_->config().client_output_buffer_limit[klass];
   size_t used = output_bytes();
   if (limit.hard_bytes > 0 && used >= limit.hard_bytes) {
     Log(LogLevel::kWarning,
@@ -147,6 +179,25 @@ void Client::CheckOutputLimits() {
 }
 
 void Client::CloseAsap() { close_asap_ = true; }
+
+void Client::Push(std::string_view resp) {
+  if (closing() || closed_) return;
+  reply_.AddRaw(resp);
+  CheckOutputLimits();
+  if (close_asap_) {
+    // Close() never calls back into this client, so this is safe for the running client too; its
+    // OnData then sees close_asap_ and stops reading requests.
+    if (!detached()) server_->loop().Close(conn_id_, false);
+    return;
+  }
+  ScheduleWrite();
+}
+
+void Client::CronCheckOutputLimits() {
+  if (soft_limit_since_ms_ == 0 || closing() || closed_) return;
+  CheckOutputLimits();
+  if (close_asap_ && !detached()) server_->loop().Close(conn_id_, false);
+}
 
 size_t Client::GatherOutput(struct iovec* iov, size_t max) {
   write_scheduled_ = false;
@@ -181,35 +232,6 @@ void Client::OnClosed(int /*err*/) {
   server_->RemoveClient(this);  // deletes this
 }
 
-std::string Client::InfoLine(int64_t now_ms) const {
-  std::string flags;
-  if (close_after_reply_) flags += 'c';
-  if (close_asap_) flags += 'A';
-  if (flags.empty()) flags = "N";
-  std::string out;
-  out.reserve(256);
-  out += "id=" + std::to_string(id_);
-  out += " addr=" + addr_;
-  out += " laddr=" + laddr_;
-  out += " fd=" + std::to_string(fd_);
-  out += " name=" + name_;
-  out += " age=" + std::to_string((now_ms - ctime_ms_) / 1000);
-  out += " idle=" + std::to_string((now_ms - last_interaction_ms_) / 1000);
-  out += " flags=" + flags;
-  out += " db=" + std::to_string(db_index);
-  out += " sub=0 psub=0 ssub=0 multi=-1";
-  out += " qbuf=" + std::to_string(query_buffer_bytes());
-  out += " qbuf-free=" + std::to_string(query_.capacity() - query_.size());
-  out += " argv-mem=0 multi-mem=0";
-  out += " rbs=" + std::to_string(fill_.capacity());
-  out += " rbp=" + std::to_string(fill_.size());
-  out += " obl=" + std::to_string(fill_.size()) + " oll=0";
-  out += " omem=" + std::to_string(output_bytes());
-  out += " tot-mem=" + std::to_string(memory_bytes());
-  out += " events=r";
-  out += " cmd=" + (last_command_ != nullptr ? last_command_->FullName() : std::string("NULL"));
-  out += " user=default redir=-1 resp=2";
-  return out;
-}
+// Client::InfoLine (CLIENT LIST / CLIENT INFO) is in client_info.cc.
 
 }  // namespace keel::server

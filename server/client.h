@@ -12,6 +12,7 @@
 #include "formats/resp_parser.h"
 #include "formats/resp_writer.h"
 #include "io/event_loop.h"
+#include "server/transaction.h"
 
 namespace keel::server {
 
@@ -53,7 +54,36 @@ class Client final : public io::Connection, public engine::SessionState {
   void CloseAfterReply() { close_after_reply_ = true; }
   // Close as soon as possible, dropping pending output (CLIENT KILL, timeouts, limits).
   void CloseAsap();
+  // Appends RESP bytes this client did not ask for (a pub/sub message, a MONITOR line), wakes the
+  // loop to send them and enforces the output buffer limits, closing the connection past them.
+  // A client already closing drops them. Safe to call for any client, the running one included.
+  void Push(std::string_view resp);
+  // The cron's look at a client over its soft output limit: closes it once the limit's seconds
+  // have passed, even if nothing more is written to it.
+  void CronCheckOutputLimits();
+  // The bytes of the arguments of the command being run (CLIENT LIST's argv-mem).
+  void set_argv_bytes(size_t n) { argv_bytes_ = n; }
   bool closing() const { return close_after_reply_ || close_asap_; }
+
+  // Input suspension. While blocked on keys (blocking.h) or postponed by CLIENT PAUSE
+  // (client_pause.h) the client runs no further request: its input keeps arriving (within the
+  // query buffer limit) and ResumeInput() runs it, in order, once neither holds.
+  bool blocked() const { return blocked_; }
+  void set_blocked(bool yes) { blocked_ = yes; }
+  bool postponed() const { return postponed_; }
+  void set_postponed(bool yes) { postponed_ = yes; }
+  bool input_suspended() const { return blocked_ || postponed_; }
+  // Postpones the request being run: it is left unconsumed, to be parsed and run again.
+  void Postpone() { postponed_ = rewind_request_ = true; }
+  void ResumeInput();
+  // Sends replies written outside this client's own request processing (a served blocked
+  // command, a timeout) with the loop's next batch.
+  void WakeWriter() { ScheduleWrite(); }
+  // Not attached to a loop (no valid ConnId is 0): a client driven by unit tests.
+  bool detached() const { return conn_id_ == 0; }
+  // MULTI/EXEC and WATCH state (transaction.h); CLIENT LIST's multi= is multi().ListCount().
+  MultiState& multi() { return multi_; }
+  const MultiState& multi() const { return multi_; }
 
   // CLIENT LIST / CLIENT INFO line (without the trailing newline).
   std::string InfoLine(int64_t now_ms) const;
@@ -83,11 +113,16 @@ class Client final : public io::Connection, public engine::SessionState {
   int64_t ctime_ms_;
   int64_t last_interaction_ms_;
   int64_t soft_limit_since_ms_ = 0;
+  size_t argv_bytes_ = 0;
   bool authenticated_ = false;
   bool close_after_reply_ = false;
   bool close_asap_ = false;
   bool write_scheduled_ = false;
   bool closed_ = false;
+  bool blocked_ = false;
+  bool postponed_ = false;
+  bool rewind_request_ = false;
+  MultiState multi_;
 
   // Unparsed input: bytes from query_pos_ on. Requests that arrive whole in one read are parsed
   // straight from the receive buffer and never copied here.

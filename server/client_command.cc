@@ -2,7 +2,9 @@
 #include <vector>
 
 #include "engine/parse.h"
+#include "server/blocking.h"
 #include "server/client.h"
+#include "server/client_pause.h"
 #include "server/server.h"
 
 namespace keel::server {
@@ -21,9 +23,11 @@ bool ValidClientType(std::string_view type) {
          EqualsIgnoreCase(type, "pubsub");
 }
 
-// Every Keel client is a "normal" one until pub/sub and replication exist.
-bool ClientIsType(const Client& /*c*/, std::string_view type) {
-  return EqualsIgnoreCase(type, "normal");
+// Redis's getClientType: a subscriber is "pubsub"; every other Keel client (MONITOR clients
+// included, as Redis shows them) is "normal" until replication exists.
+bool ClientIsType(const Client& c, std::string_view type) {
+  bool pubsub = c.server()->pubsub().IsSubscriber(&c);
+  return EqualsIgnoreCase(type, pubsub ? "pubsub" : "normal");
 }
 
 void ClientId(CommandContext& ctx) {
@@ -210,8 +214,14 @@ void ClientHelp(CommandContext& ctx) {
       "    Return information about client connections. Options:",
       "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
       "      Return clients of specified type.",
+      "UNPAUSE",
+      "    Stop the current client pause, resuming traffic.",
+      "PAUSE <timeout> [WRITE|ALL]",
+      "    Suspend all, or just write, clients for <timeout> milliseconds.",
       "SETNAME <name>",
       "    Assign the name <name> to the current connection.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client.",
       "HELP",
       "    Print this help.",
   };
@@ -298,6 +308,31 @@ void RegisterClientCommand(engine::CommandTable& table) {
                         "Replaced `slave` `TYPE` with `replica`. `slave` still supported "
                         "for backward compatibility."},
                        {"6.2.0", "`LADDR` option."}}},
+           {.name = "pause",
+           .arity = -3,
+           .flags = kCmdAdmin | kConn,
+           .handler = ClientPauseCommand,
+           .since = "2.9.50",
+           .summary = "Stop processing commands from clients for some time",
+           .complexity = "O(1)",
+           .syntax = "timeout:integer [mode@6.2.0: WRITE | ALL]",
+           .history = {{"6.2.0",
+                        "`CLIENT PAUSE WRITE` mode added along with the `mode` option."}}},
+           {.name = "unpause",
+           .arity = 2,
+           .flags = kCmdAdmin | kConn,
+           .handler = ClientUnpauseCommand,
+           .since = "6.2.0",
+           .summary = "Resume processing of clients that were paused",
+           .complexity = "O(N) Where N is the number of paused clients"},
+           {.name = "unblock",
+           .arity = -3,
+           .flags = kCmdAdmin | kConn,
+           .handler = ClientUnblockCommand,
+           .since = "5.0.0",
+           .summary = "Unblock a client blocked in a blocking command from a different connection",
+           .complexity = "O(log N) where N is the number of client connections",
+           .syntax = "client-id:integer [timeout_error: TIMEOUT | ERROR]"},
            {.name = "help",
            .arity = 2,
            .flags = kCmdLoading | kCmdStale,

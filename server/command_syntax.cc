@@ -461,7 +461,15 @@ Result<CommandArg> ConvertGroup(const Node& group) {
     }
   }
   CommandArg arg;
-  if (labelled) {
+  if (labelled && group.alts.size() == 1 && choices.size() == 1 &&
+      choices[0].type == ArgType::kPureToken) {
+    // "[change@3.0.2: CH]": a label around a lone token renames the token (ZADD's CH is
+    // "change" in Redis's JSON), rather than wrapping it in a block.
+    KEEL_ASSIGN_OR_RETURN(Annotated label, ParseAnnotations(group.label));
+    arg = std::move(choices[0]);
+    arg.name = label.name;
+    ApplyVersions(label, &arg);
+  } else if (labelled) {
     arg = Compound(group.alts.size() == 1 ? ArgType::kBlock : ArgType::kOneOf, std::move(choices));
     KEEL_ASSIGN_OR_RETURN(Annotated label, ParseAnnotations(group.label));
     if (label.type || label.key_spec_index >= 0) {

@@ -48,6 +48,14 @@ void Ping(CommandContext& ctx) {
     ctx.reply->AddError("wrong number of arguments for 'ping' command");
     return;
   }
+  // A subscribed RESP2 connection cannot tell a +PONG from pushed messages, so it gets an array.
+  if (auto* client = dynamic_cast<Client*>(ctx.session);
+      client != nullptr && client->server()->pubsub().IsSubscriber(client)) {
+    ctx.reply->AddArrayHeader(2);
+    ctx.reply->AddBulk("pong");
+    ctx.reply->AddBulk(ctx.argc() == 1 ? std::string_view() : ctx.arg(1));
+    return;
+  }
   if (ctx.argc() == 1) {
     ctx.reply->AddSimple("PONG");
   } else {

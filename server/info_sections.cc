@@ -1,7 +1,8 @@
 // INFO's fixed sections, field for field in Redis 7.0's order. What Keel measures is computed;
 // a field for a feature Keel does not have (Lua and functions, replication, forks and background
-// saves, active defrag, client tracking, eviction, I/O threads) reports the value Redis shows when
-// that feature is idle, so a dashboard reads "nothing happening" rather than a missing field.
+// saves, active defrag, client tracking, client eviction, I/O threads) reports the value Redis
+// shows when that feature is idle, so a dashboard reads "nothing happening" rather than a missing
+// field.
 #include "server/info_sections.h"
 
 #include <sys/resource.h>
@@ -13,7 +14,9 @@
 #include <string>
 
 #include "engine/memory.h"
+#include "server/blocking.h"
 #include "server/client.h"
+#include "server/client_pause.h"
 #include "server/server.h"
 #include "server/version.h"
 
@@ -105,9 +108,11 @@ void ClientsSection(Server& s, InfoWriter& w) {
   w.Field("maxclients", s.config().maxclients);
   w.Field("client_recent_max_input_buffer", static_cast<uint64_t>(max_in));
   w.Field("client_recent_max_output_buffer", static_cast<uint64_t>(max_out));
-  w.Field("blocked_clients", 0);
+  // Redis 7.0 counts clients postponed by CLIENT PAUSE as blocked too.
+  w.Field("blocked_clients", static_cast<uint64_t>(s.blocked_clients().blocked_count() +
+                                                   s.client_pause().postponed_count()));
   w.Field("tracking_clients", 0);
-  w.Field("clients_in_timeout_table", 0);
+  w.Field("clients_in_timeout_table", static_cast<uint64_t>(s.blocked_clients().timeout_count()));
 }
 
 void MemorySection(Server& s, InfoWriter& w) {
@@ -169,9 +174,10 @@ void MemorySection(Server& s, InfoWriter& w) {
   w.Field("used_memory_functions", 0);
   w.Field("used_memory_scripts", 0);
   w.Field("used_memory_scripts_human", "0B");
-  w.Field("maxmemory", 0);
-  w.Field("maxmemory_human", "0B");
-  w.Field("maxmemory_policy", "noeviction");
+  const engine::EvictionConfig& eviction = s.keyspace().eviction;
+  w.Field("maxmemory", eviction.maxmemory);
+  w.Field("maxmemory_human", BytesToHuman(eviction.maxmemory));
+  w.Field("maxmemory_policy", engine::MaxmemoryPolicyName(eviction.policy));
   w.FieldF("allocator_frag_ratio", Ratio(active, allocated));
   w.Field("allocator_frag_bytes", Diff(active, allocated));
   w.FieldF("allocator_rss_ratio", Ratio(resident, active));
@@ -251,15 +257,21 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.FieldF("expired_stale_perc", static_cast<double>(ks.expired_stale_perc_x100) / 100.0);
   w.Field("expired_time_cap_reached_count", ks.expired_time_cap_reached_count);
   w.Field("expire_cycle_cpu_milliseconds", ks.expire_cycle_cpu_milliseconds);
-  w.Field("evicted_keys", 0);
+  w.Field("evicted_keys", ks.evicted_keys);
   w.Field("evicted_clients", 0);
-  w.Field("total_eviction_exceeded_time", 0);
-  w.Field("current_eviction_exceeded_time", 0);
+  // Milliseconds over maxmemory: in total, and in the period still open.
+  uint64_t exceeded_us = 0;
+  if (ks.eviction_exceeded_since_us != 0) {
+    exceeded_us = static_cast<uint64_t>(s.clock().MonotonicUs() - ks.eviction_exceeded_since_us);
+  }
+  w.Field("total_eviction_exceeded_time", (ks.eviction_exceeded_us + exceeded_us) / 1000);
+  w.Field("current_eviction_exceeded_time", exceeded_us / 1000);
   w.Field("keyspace_hits", ks.keyspace_hits);
   w.Field("keyspace_misses", ks.keyspace_misses);
-  w.Field("pubsub_channels", 0);
-  w.Field("pubsub_patterns", 0);
-  w.Field("pubsubshard_channels", 0);
+  const PubSubRegistry& pubsub = s.pubsub();
+  w.Field("pubsub_channels", static_cast<uint64_t>(pubsub.NumActive(PubSubKind::kChannel)));
+  w.Field("pubsub_patterns", static_cast<uint64_t>(pubsub.NumActive(PubSubKind::kPattern)));
+  w.Field("pubsubshard_channels", static_cast<uint64_t>(pubsub.NumActive(PubSubKind::kShard)));
   w.Field("latest_fork_usec", 0);
   w.Field("total_forks", 0);
   w.Field("migrate_cached_sockets", 0);

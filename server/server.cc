@@ -18,8 +18,12 @@
 #include "engine/memory.h"
 #include "engine/parse.h"
 #include "io/socket.h"
+#include "server/blocking.h"
 #include "server/client.h"
+#include "server/client_pause.h"
+#include "server/keyspace_events.h"
 #include "server/log.h"
+#include "server/transaction.h"
 
 namespace keel::server {
 
@@ -77,6 +81,22 @@ std::string UnknownCommandError(std::span<const std::string_view> args) {
   return "unknown command '" + name + "', with args beginning with: " + quoted;
 }
 
+// The maxmemory step of Redis's processCommand: evict first (not while clients are paused: the
+// dataset must stay still), then refuse what could grow memory when eviction cannot get under the
+// limit: denyoom commands, an EXEC with one queued, and inside MULTI anything but EXEC, DISCARD,
+// QUIT and RESET, since queueing takes memory too.
+bool RefusedForMemory(engine::Keyspace& ks, const Client& client, const engine::CommandSpec& cmd,
+                      bool paused) {
+  if (ks.eviction.maxmemory == 0 || paused) return false;
+  ks.UpdateTime();
+  if (ks.PerformEvictions() != engine::EvictResult::kFail) return false;
+  auto is = [&cmd](std::string_view name) { return cmd.parent == nullptr && cmd.name == name; };
+  const MultiState& multi = client.multi();
+  if (cmd.flags & engine::kCmdDenyOom) return true;
+  if (is("exec")) return (multi.cmd_flags & engine::kCmdDenyOom) != 0;
+  return multi.active && !is("discard") && !is("quit") && !is("reset");
+}
+
 }  // namespace
 
 double ServerStats::Metric::Average() const {
@@ -92,11 +112,32 @@ Server::Server(std::unique_ptr<ConfigStore> config)
   keyspace_->proto_max_bulk_len = config_->config().proto_max_bulk_len;
   keyspace_->limits = config_->config().encoding;
   keyspace_->eviction = config_->config().eviction;
+  // What MEMORY STATS and MEMORY DOCTOR need from the server, measured as INFO memory does.
+  keyspace_->server_memory = [this] {
+    engine::ServerMemoryFigures f;
+    size_t used = engine::UsedMemory();
+    if (used > stats_.peak_memory) stats_.peak_memory = used;
+    f.peak = stats_.peak_memory;
+    f.startup = used_memory_startup_;
+    for (const auto& [id, c] : clients_) f.clients_memory += c->memory_bytes();
+    f.clients = clients_.size();
+    return f;
+  };
+  blocked_clients_ = std::make_unique<BlockedClients>(this);
+  watched_keys_ = std::make_unique<WatchedKeys>(keyspace_->num_dbs());
+  client_pause_ = std::make_unique<ClientPause>(this);
+  keyspace_events_ = std::make_unique<KeyspaceEvents>(watched_keys_.get(), blocked_clients_.get());
+  keyspace_->set_observer(keyspace_events_.get());
   engine::RegisterEngineCommands(commands_);
   RegisterConnectionCommands(commands_);
   RegisterClientCommand(commands_);
   RegisterServerCommands(commands_);
   RegisterInfoCommand(commands_);
+  RegisterPubSubCommands(commands_);
+  RegisterSlowlogCommand(commands_);
+  RegisterMonitorCommand(commands_);
+  RegisterResetCommand(commands_);
+  RegisterTransactionCommands(commands_);
   command_stats_.Build(commands_);
   run_id_ = RandomHex(40);
   InstallConfigHooks();
@@ -109,6 +150,7 @@ Server::~Server() {
   loop_.reset();
   for (auto& [id, c] : clients_) delete c;
   clients_.clear();
+  keyspace_->set_observer(nullptr);
 }
 
 Status Server::Start() {
@@ -222,6 +264,10 @@ void Server::OnAccept(int fd, const io::PeerAddress& peer) {
 }
 
 void Server::RemoveClient(Client* c) {
+  ClearPubSubAndMonitor(*c);
+  blocked_clients_->RemoveClient(*c);
+  client_pause_->RemoveClient(*c);
+  watched_keys_->UnwatchAll(*c);
   if (clients_.erase(c->id()) > 0) delete c;
 }
 
@@ -234,6 +280,7 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
   // only grows while a command runs (buffers are swapped between loop iterations, never here).
   const size_t reply_start = reply.buffer()->size();
   const engine::CommandSpec* cmd = commands_.Find(args[0]);
+  bool dispatched = false;  // queued or run; otherwise any error written is a rejection
   if (cmd == nullptr) {
     if (engine::EqualsIgnoreCase(args[0], "post") || engine::EqualsIgnoreCase(args[0], "host:")) {
       Log(LogLevel::kWarning,
@@ -259,32 +306,83 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
     } else if (AuthRequired(client) && !(cmd->flags & engine::kCmdNoAuth)) {
       reply.AddError("-NOAUTH Authentication required.");
       if (cmd_stats != nullptr) cmd_stats->rejected_calls++;
+    } else if (client.multi().active && (cmd->flags & engine::kCmdNoMulti)) {
+      reply.AddError("Command not allowed inside a transaction");
+      if (cmd_stats != nullptr) cmd_stats->rejected_calls++;
+    } else if (RefusedForMemory(*keyspace_, client, *cmd, client_pause_->writes_paused())) {
+      reply.AddError("-OOM command not allowed when used memory > 'maxmemory'.");
+      if (cmd_stats != nullptr) cmd_stats->rejected_calls++;
+    } else if (std::string refusal = ModeRestriction(client, *cmd); !refusal.empty()) {
+      reply.AddError(refusal);
+      if (cmd_stats != nullptr) cmd_stats->rejected_calls++;
+    } else if (client_pause_->Postpones(client, *cmd)) {
+      // Left unconsumed: the request runs, checks and all, when the pause ends.
+      client.set_last_command(cmd);
+      client_pause_->Postpone(client);
+      return;
+    } else if (client.multi().active && !RunsInsideMulti(*cmd)) {
+      client.set_last_command(cmd);
+      QueueCommand(client, cmd, args);
+      dispatched = true;
     } else {
       keyspace_->UpdateTime();
-      engine::CommandContext ctx;
-      ctx.ks = keyspace_.get();
-      ctx.db = &keyspace_->db(client.db_index);
-      ctx.args = args;
-      ctx.reply = &reply;
-      ctx.cmd = cmd;
-      ctx.session = &client;
       client.set_last_command(cmd);
-      // The whole per-command cost of commandstats and latencystats: two monotonic clock reads
-      // (vDSO, no system call), a lookup by spec pointer and a few increments.
-      auto start = std::chrono::steady_clock::now();
-      cmd->handler(ctx);
-      auto elapsed = std::chrono::steady_clock::now() - start;
-      stats_.total_commands_processed++;
-      if (cmd_stats != nullptr) {
-        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
-        cmd_stats->RecordCall(static_cast<uint64_t>(ns), reply.errors() != errors_before);
+      dispatched = true;
+      if (std::optional<engine::BlockRequest> block = Call(client, cmd, args, CallKind::kRequest)) {
+        blocked_clients_->Block(client, cmd, args, std::move(*block));
       }
+      // Keys this command gave a value to serve the clients waiting on them now, before the
+      // next command can take the value (Redis's handleClientsBlockedOnKeys after call()).
+      if (blocked_clients_->has_ready_keys()) blocked_clients_->ServeReadyKeys();
     }
   }
+  // A request the dispatcher refused makes an open transaction fail at EXEC.
+  if (!dispatched && reply.errors() != errors_before) OnCommandRejected(client, cmd, reply_start);
   if (uint64_t errors = reply.errors() - errors_before; errors != 0) {
     std::string_view written = *reply.buffer();
     CountErrorReplies(reply_start <= written.size() ? written.substr(reply_start) : "", errors);
   }
+}
+
+std::optional<engine::BlockRequest> Server::Call(Client& client, const engine::CommandSpec* cmd,
+                                                 std::span<const std::string_view> args,
+                                                 CallKind kind) {
+  formats::ReplyWriter& reply = client.reply();
+  const uint64_t errors_before = reply.errors();
+  engine::CommandContext ctx;
+  ctx.ks = keyspace_.get();
+  ctx.db = &keyspace_->db(client.db_index);
+  ctx.args = args;
+  ctx.reply = &reply;
+  ctx.cmd = cmd;
+  ctx.session = &client;
+  ctx.may_block = kind != CallKind::kInExec;
+  size_t argv_bytes = 0;
+  for (std::string_view a : args) argv_bytes += a.size();
+  client.set_argv_bytes(argv_bytes);
+  // The whole per-command cost of commandstats and latencystats: two monotonic clock reads
+  // (vDSO, no system call), a lookup by spec pointer and a few increments.
+  auto start = std::chrono::steady_clock::now();
+  cmd->handler(ctx);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  client.set_argv_bytes(0);
+  // A blocked client's command was shown to MONITOR and counted as processed when it first ran;
+  // it enters the slow log when it completes.
+  const bool blocked = ctx.block && kind != CallKind::kInExec;
+  const int log = (kind != CallKind::kServeBlocked ? kLogMonitor : 0) | (blocked ? 0 : kLogSlowlog);
+  LogCommand(client, *cmd, args,
+             std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(), log);
+  if (kind != CallKind::kServeBlocked) stats_.total_commands_processed++;
+  if (ctx.block && kind != CallKind::kInExec) return std::move(ctx.block);
+  if (CommandStats* cmd_stats = command_stats_.Find(cmd)) {
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
+    cmd_stats->RecordCall(static_cast<uint64_t>(ns), reply.errors() != errors_before);
+  }
+  return std::nullopt;
+}
+
+void Server::RecordUnblockedCall(const engine::CommandSpec* cmd, bool failed) {
+  if (CommandStats* cmd_stats = command_stats_.Find(cmd)) cmd_stats->RecordCall(0, failed);
 }
 
 void Server::CountErrorReplies(std::string_view replies, uint64_t n) {
@@ -302,9 +400,22 @@ void Server::ResetStats() {
 }
 
 void Server::BeforeSleep() {
-  if (keyspace_->active_expire_enabled) {
+  // Sub-second blocking timeouts and pause ends are checked every iteration, not only by the cron.
+  int64_t now = clock_->NowMs();
+  client_pause_->CheckTimeout(now);
+  blocked_clients_->HandleTimeouts(now);
+  // Clients served, timed out, unblocked or unpaused run what they sent while suspended.
+  blocked_clients_->ProcessResumed();
+  if (blocked_clients_->has_ready_keys()) blocked_clients_->ServeReadyKeys();
+  // A paused server keeps its dataset still: no active expiry (Redis 7.0 pauses it too).
+  if (keyspace_->active_expire_enabled && !client_pause_->writes_paused()) {
     keyspace_->ActiveExpireCycle(engine::Keyspace::ExpireCycle::kFast,
                                  static_cast<int>(config().hz));
+  }
+  // An eviction run cut short by its time limit goes on here (Redis's evictionTimeProc).
+  if (keyspace_->eviction_running() && !client_pause_->writes_paused()) {
+    keyspace_->UpdateTime();
+    keyspace_->ContinueEvictions();
   }
 }
 
@@ -329,17 +440,26 @@ void Server::Cron() {
   if (used > stats_.peak_memory) stats_.peak_memory = used;
 
   ClientsCron(now);
-  if (keyspace_->active_expire_enabled) {
+  client_pause_->CheckTimeout(now);
+  blocked_clients_->HandleTimeouts(now);
+  if (keyspace_->active_expire_enabled && !client_pause_->writes_paused()) {
     keyspace_->ActiveExpireCycle(engine::Keyspace::ExpireCycle::kSlow, static_cast<int>(cfg.hz));
   }
   keyspace_->DatabasesCron(1000);
 }
 
 void Server::ClientsCron(int64_t now_ms) {
+  // A client over its soft output limit that nothing is written to any more must still be closed
+  // once the limit's seconds have passed (Redis's clientsCron checks the limits too).
+  for (auto& [id, c] : clients_) c->CronCheckOutputLimits();
   int64_t timeout_s = config().timeout;
   if (timeout_s <= 0) return;
   std::vector<Client*> idle;
   for (auto& [id, c] : clients_) {
+    // Subscribers and MONITOR clients wait for the server to talk: never idle (Redis exempts them).
+    if (pubsub_.IsSubscriber(c) || monitors_.Contains(c)) continue;
+    // Blocked and paused clients wait for the server too (Redis exempts CLIENT_BLOCKED).
+    if (c->input_suspended()) continue;
     // Whole seconds, as Redis compares its cached unix time with the last interaction.
     if (!c->closing() && now_ms / 1000 - c->last_interaction_ms() / 1000 > timeout_s) {
       idle.push_back(c);
@@ -374,6 +494,20 @@ void Server::InstallConfigHooks() {
       return Status::Ok();
     });
   }
+  // A lower limit applies at once (Redis's updateMaxmemory), after the copy above.
+  store.OnChange("maxmemory", [this](const Config& c) {
+    if (c.eviction.maxmemory == 0) return Status::Ok();
+    size_t used = engine::UsedMemory();
+    if (c.eviction.maxmemory < used) {
+      Log(LogLevel::kWarning,
+          "WARNING: the new maxmemory value set via CONFIG SET (%llu) is smaller than the current "
+          "memory usage (%zu). This will result in key eviction and/or the inability to accept new "
+          "write commands depending on the maxmemory-policy.",
+          static_cast<unsigned long long>(c.eviction.maxmemory), used);
+    }
+    keyspace_->PerformEvictions();
+    return Status::Ok();
+  });
   store.OnChange("loglevel", [](const Config& c) {
     SetLogLevel(c.loglevel);
     return Status::Ok();

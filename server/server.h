@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,10 +19,17 @@
 #include "io/event_loop.h"
 #include "server/config.h"
 #include "server/info_stats.h"
+#include "server/monitor.h"
+#include "server/pubsub.h"
+#include "server/slowlog.h"
 
 namespace keel::server {
 
 class Client;
+class BlockedClients;
+class ClientPause;
+class KeyspaceEvents;
+class WatchedKeys;
 
 struct ServerStats {
   uint64_t total_connections_received = 0;
@@ -58,6 +66,22 @@ class Server {
   // Runs one parsed request for `client`: dispatcher checks, then the handler.
   void Execute(Client& client, std::span<const std::string_view> args);
 
+  // How Call runs a command: for a request (a blocking command may block), inside EXEC (blocking
+  // commands reply at once, as if timed out), or again for a blocked client whose key is ready
+  // (not counted again in total_commands_processed).
+  enum class CallKind { kRequest, kInExec, kServeBlocked };
+  // Runs a command that passed the dispatcher's checks (Redis's call()): the handler, then the
+  // statistics. Returns the handler's block request when it asked to block; the command is then
+  // counted in commandstats only when it completes.
+  std::optional<engine::BlockRequest> Call(Client& client, const engine::CommandSpec* cmd,
+                                           std::span<const std::string_view> args, CallKind kind);
+  // Counts a blocked command that ended without running again (timeout, CLIENT UNBLOCK).
+  void RecordUnblockedCall(const engine::CommandSpec* cmd, bool failed);
+  // Blocked clients, watched keys and CLIENT PAUSE (blocking.h, transaction.h, client_pause.h).
+  BlockedClients& blocked_clients() { return *blocked_clients_; }
+  WatchedKeys& watched_keys() { return *watched_keys_; }
+  ClientPause& client_pause() { return *client_pause_; }
+
   // Schedules an orderly stop at the end of the current loop iteration.
   void Shutdown(std::string_view reason);
 
@@ -91,6 +115,26 @@ class Server {
   // True when `client` must not run commands because it has not authenticated.
   bool AuthRequired(const Client& client) const;
 
+  // Pub/sub subscriptions, the slow log and the MONITOR clients.
+  PubSubRegistry& pubsub() { return pubsub_; }
+  const PubSubRegistry& pubsub() const { return pubsub_; }
+  SlowLog& slowlog() { return slowlog_; }
+  MonitorList& monitors() { return monitors_; }
+  const MonitorList& monitors() const { return monitors_; }
+  // The refusal for a command `client` may not run in its current mode, in Redis's order: a
+  // subscribed client only (un)subscribes, PINGs, QUITs and RESETs; a MONITOR client does not touch
+  // the keyspace. Empty when the command may run. (command_log.cc)
+  std::string ModeRestriction(const Client& client, const engine::CommandSpec& cmd) const;
+  // After a command ran: the MONITOR line and the slow log entry, each when due (skip_monitor and
+  // admin commands are not shown, skip_slowlog ones not logged, secrets redacted). Call() runs it
+  // for every command, EXEC's queued ones included. As in Redis 7.0, a blocking command is shown
+  // when it first runs but logged only once served (never when it times out). (command_log.cc)
+  enum LogWhat : int { kLogMonitor = 1, kLogSlowlog = 2, kLogBoth = 3 };
+  void LogCommand(Client& client, const engine::CommandSpec& cmd,
+                  std::span<const std::string_view> args, int64_t duration_us, int what = kLogBoth);
+  // Forgets a client's subscriptions and MONITOR mode (disconnect, RESET).
+  void ClearPubSubAndMonitor(Client& client);
+
  private:
   void OnAccept(int fd, const io::PeerAddress& peer);
   void Cron();
@@ -118,6 +162,13 @@ class Server {
   CommandStatsTable command_stats_;
   ErrorStats error_stats_;
   size_t used_memory_startup_ = 0;
+  std::unique_ptr<BlockedClients> blocked_clients_;
+  std::unique_ptr<WatchedKeys> watched_keys_;
+  std::unique_ptr<ClientPause> client_pause_;
+  std::unique_ptr<KeyspaceEvents> keyspace_events_;
+  PubSubRegistry pubsub_;
+  SlowLog slowlog_;
+  MonitorList monitors_;
   bool shutting_down_ = false;
 };
 
@@ -126,6 +177,10 @@ void RegisterConnectionCommands(engine::CommandTable& table);  // connection_com
 void RegisterClientCommand(engine::CommandTable& table);       // client_command.cc
 void RegisterServerCommands(engine::CommandTable& table);      // server_commands.cc
 void RegisterInfoCommand(engine::CommandTable& table);         // info.cc
+void RegisterPubSubCommands(engine::CommandTable& table);      // pubsub_commands.cc
+void RegisterSlowlogCommand(engine::CommandTable& table);      // slowlog_command.cc
+void RegisterMonitorCommand(engine::CommandTable& table);      // command_log.cc
+void RegisterResetCommand(engine::CommandTable& table);        // reset_command.cc
 
 // The calling client of a server-level command.
 Client& CallingClient(engine::CommandContext& ctx);

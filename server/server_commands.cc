@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include "engine/db.h"
+#include "engine/object_commands.h"
 #include "engine/parse.h"
 #include "server/client.h"
 #include "server/command_reply.h"
@@ -157,6 +159,7 @@ void Debug(CommandContext& ctx) {
   std::string_view sub = ctx.arg(1);
   if (EqualsIgnoreCase(sub, "help") && ctx.argc() == 2) {
     ReplyHelp(ctx, {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                    "OBJECT <key>", "    Show low level info about `key` and associated value.",
                     "SET-ACTIVE-EXPIRE <0|1>",
                     "    Setting it to 0 disables expiring keys in background when they are not",
                     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back "
@@ -171,6 +174,14 @@ void Debug(CommandContext& ctx) {
       std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(s * 1e6)));
     }
     ctx.reply->AddOk();
+  } else if (EqualsIgnoreCase(sub, "object") && ctx.argc() == 3) {
+    // The raw table, as Redis's dictFind: no lazy expiry, no statistics, no LRU update.
+    const engine::Entry* e = ctx.db->Find(ctx.arg(2));
+    if (e == nullptr) {
+      ctx.reply->AddError(engine::kErrNoSuchKey);
+    } else {
+      ctx.reply->AddSimple(engine::DebugObjectLine(*ctx.ks, e));
+    }
   } else if (EqualsIgnoreCase(sub, "set-active-expire") && ctx.argc() == 3) {
     auto v = engine::ParseInt64(ctx.arg(2));
     ctx.ks->active_expire_enabled = v.value_or(0) != 0;

@@ -8,8 +8,9 @@ keyspaces are compared in full. See difftest/ for the generator, its families an
     /usr/bin/python3 tests/e2e/test_differential.py --commands 200000 --seed 7 [--keep-going]
         [--batch 1] [--progress 10000]
 
-KEEL_SERVER (and REDIS_SERVER) select the binaries; KEEL_DIFF_COMMANDS, KEEL_DIFF_SEED and
-KEEL_DIFF_SECONDS (time budget) change the unittest's stream. KEEL_SERVER=/usr/bin/redis-server
+KEEL_SERVER (and REDIS_SERVER) select the binaries; KEEL_DIFF_COMMANDS, KEEL_DIFF_SEED,
+KEEL_DIFF_FAMILIES (e.g. "lists,keys") and KEEL_DIFF_SECONDS (time budget) change the unittest's
+stream; ctest runs the mixed stream and one stream per data type (tests/CMakeLists.txt). KEEL_SERVER=/usr/bin/redis-server
 runs Redis against itself, which must never report a mismatch: that checks the test.
 
 A new data type is covered by a module in difftest/families/ (generators for its commands,
@@ -38,7 +39,7 @@ DEBUG_FLAGS = ["--enable-debug-command", "yes"]
 
 
 def run_stream(seed, commands, keep_going=False, progress=0, out=sys.stderr, budget=None,
-               batch=64):
+               batch=64, families=None):
     """Starts both servers, runs one stream and returns (runner, seconds). Raises Mismatch on a
     difference, and when keel-server does not exit cleanly on SIGTERM (a sanitizer report)."""
     keel = keel_testutil.start_keel(args=DEBUG_FLAGS)
@@ -47,7 +48,7 @@ def run_stream(seed, commands, keep_going=False, progress=0, out=sys.stderr, bud
         redis_server = keel_testutil.start_redis()
         try:
             runner = Runner(keel.port, redis_server.port, seed, commands, keep_going=keep_going,
-                            batch=batch, out=out)
+                            batch=batch, out=out, families=families)
             started = time.time()
             try:
                 runner.run(progress_every=progress,
@@ -75,8 +76,10 @@ class DifferentialTest(unittest.TestCase):
         seed = int(os.environ.get("KEEL_DIFF_SEED", DEFAULT_SEED))
         commands = int(os.environ.get("KEEL_DIFF_COMMANDS", DEFAULT_COMMANDS))
         budget = float(os.environ.get("KEEL_DIFF_SECONDS", UNITTEST_BUDGET_S))
+        only = os.environ.get("KEEL_DIFF_FAMILIES")
+        families = set(only.split(",")) if only else None
         try:
-            runner, seconds = run_stream(seed, commands, budget=budget)
+            runner, seconds = run_stream(seed, commands, budget=budget, families=families)
         except Mismatch as e:
             self.fail("\n" + str(e))
         print("\ndifferential: seed %d, %d ops, %d commands, %.1f s"
@@ -137,6 +140,8 @@ def main():
                         "stopping at the first")
     p.add_argument("--progress", type=int, default=0, metavar="N",
                    help="print progress every N ops")
+    p.add_argument("--families", default=None, metavar="A,B",
+                   help="only these command families (default: all), e.g. lists,keys")
     p.add_argument("--batch", type=int, default=64, metavar="N",
                    help="commands pipelined per round trip (1: one at a time, which pins down "
                         "the command that crashed a server; the stream is the same)")
@@ -145,8 +150,9 @@ def main():
     print("differential: seed %d, %d ops, keel-server %s, redis-server %s"
           % (seed, args.commands, keel_testutil.KEEL_SERVER, keel_testutil.REDIS_SERVER))
     try:
+        families = set(args.families.split(",")) if args.families else None
         runner, seconds = run_stream(seed, args.commands, args.keep_going, args.progress,
-                                     out=sys.stdout, batch=args.batch)
+                                     out=sys.stdout, batch=args.batch, families=families)
     except Mismatch as e:
         print(e)
         return 1
@@ -163,8 +169,8 @@ def main():
 
 if __name__ == "__main__":
     # With any of the stream options this is a command-line tool; otherwise a unittest module.
-    STREAM_FLAGS = ("--commands", "--seed", "--keep-going", "--progress", "--batch", "--help",
-                    "-h")
+    STREAM_FLAGS = ("--commands", "--seed", "--keep-going", "--progress", "--batch", "--families",
+                    "--help", "-h")
     if any(a.split("=")[0] in STREAM_FLAGS for a in sys.argv[1:]):
         sys.exit(main())
     unittest.main()

@@ -846,5 +846,16 @@ TEST_CASE("string commands carry Redis 7.0's key specs, tips and deprecations", 
         HistoryEntry{"2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."});
 }
 
+TEST_CASE("INCRBYFLOAT stores an integer-looking result as a string, as Redis does", "[string]") {
+  CommandHarness h;
+  CHECK(h.Run({"INCRBYFLOAT", "f", "2"}) == Bulk("2"));
+  CHECK(h.Run({"OBJECT", "ENCODING", "f"}) == Bulk("embstr"));
+  CHECK(h.Run({"SET", "g", "1.5"}) == kOk);
+  CHECK(h.Run({"INCRBYFLOAT", "g", "0.5"}) == Bulk("2"));
+  CHECK(h.Run({"OBJECT", "ENCODING", "g"}) == Bulk("embstr"));
+  CHECK(h.Run({"INCR", "g"}) == Int(3));
+  CHECK(h.Run({"OBJECT", "ENCODING", "g"}) == Bulk("int"));
+}
+
 }  // namespace
 }  // namespace keel::engine

@@ -57,14 +57,14 @@ BAD_RELATIVE_MS = [b"9223372036854775807", b"-9223372036854775808", b"abc", b"1.
 
 
 class Gen:
-    def __init__(self, seed, max_ops):
+    def __init__(self, seed, max_ops, families=None):
         self.rng = random.Random(seed)
         self.seed = seed
         self.tick = 0  # ops generated so far; drives relative expiry times
         self.db = 0  # the database the stream has SELECTed
         self.start_ms = int(time.time() * 1000)
         self.clock_tolerance_ms = 2000
-        self._gens, self._cum = registry.weighted_generators()  # families/ must be imported
+        self._gens, self._cum = registry.weighted_generators(families)  # families/ imported
         # Relative expiries land within these windows (with a day's slack for slow runs).
         slack_s = 2 * max_ops + 2 * 86400
         self.windows_ms = [(self.start_ms + (t - 86400) * 1000,
@@ -189,6 +189,17 @@ class Gen:
         if r < 0.93:
             return b"%d" % (self.pick(ABS_FUTURE_S) * 1000 + sub)
         return self.pick(BAD_EXPIRES)
+
+    def element(self, pool=None):
+        """A collection element: mostly from a small pool (so commands hit existing members),
+        sometimes any value."""
+        if pool is not None and self.chance(0.85):
+            return self.pick(pool)
+        return self.value()
+
+    def count_arg(self, lo=-5, hi=20):
+        """A count argument: mostly small, sometimes 0, negative, an edge or malformed."""
+        return self.int_arg(lo, hi)
 
     def pattern(self):
         """A glob pattern for KEYS / SCAN MATCH: a known one, or a random mix of glob tokens."""

@@ -56,10 +56,13 @@ def all_dumpers():
     return out
 
 
-def weighted_generators():
-    """Flattens the registry into (generators, cumulative weights) for random.choices."""
+def weighted_generators(only=None):
+    """Flattens the registry into (generators, cumulative weights) for random.choices. `only`
+    (a collection of family names) restricts the stream to those families."""
     gens, cum, total = [], [], 0.0
     for f in FAMILIES:
+        if only is not None and f.name not in only:
+            continue
         fam_total = sum(w for w, _ in f.generators)
         if not fam_total:
             continue

@@ -32,11 +32,12 @@ class ServerFailure(Exception):
 
 class Runner:
     def __init__(self, keel_port, redis_port, seed, n_commands, keep_going=False, batch=64,
-                 history=20, out=sys.stderr):
+                 history=20, out=sys.stderr, families=None):
         self.conns = (Connection(keel_port), Connection(redis_port))
         self.seed = seed
         self.n_commands = n_commands
-        self.gen = Gen(seed, n_commands)
+        self.families = families
+        self.gen = Gen(seed, n_commands, families)
         self.keep_going = keep_going
         self.batch = batch
         self.history = collections.deque(maxlen=history)
@@ -106,8 +107,11 @@ class Runner:
             lines.append("    #%-7d %s%s" % (i, "[%s only] " % side if side else "",
                                             format_command(a)))
         lines.append("  reproduce: /usr/bin/python3 tests/e2e/test_differential.py --seed %d "
-                     "--commands %d%s" % (self.seed, self.n_commands,
-                                          " --batch %d" % self.batch if self.batch != 64 else ""))
+                     "--commands %d%s%s" % (
+                                         self.seed, self.n_commands,
+                                         " --batch %d" % self.batch if self.batch != 64 else "",
+                                         " --families %s" % ",".join(sorted(self.families))
+                                         if self.families else ""))
         return "\n".join(lines)
 
     def resync(self):
