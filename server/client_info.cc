@@ -24,7 +24,7 @@ std::string Client::InfoLine(int64_t now_ms) const {
   if (close_after_reply_) flags += 'c';
   if (close_asap_) flags += 'A';
   if (peer_.is_unix) flags += 'U';
-  if (flags.empty()) flags = "N";
+  if (flags.empty()) flags.push_back('N');
 
   const size_t in_flight = sending_.size() - send_offset_;
   std::string events = "r";
