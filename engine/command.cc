@@ -3,6 +3,7 @@
 #include "engine/command.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cassert>
 #include <climits>
 
@@ -172,6 +173,32 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
   }
   auto it = by_name_.find(std::string_view(buf, name.size()));
   return it == by_name_.end() ? nullptr : it->second;
+}
+
+namespace {
+
+std::string UpperCommandName(std::string_view name) {
+  std::string upper(name);
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return upper;
+}
+
+}  // namespace
+
+void AddSubcommandSyntaxError(CommandContext& ctx) {
+  ctx.reply->AddError("unknown subcommand or wrong number of arguments for '" +
+                      std::string(ctx.arg(1).substr(0, 128)) + "'. Try " +
+                      UpperCommandName(ctx.arg(0)) + " HELP.");
+}
+
+void AddHelpReply(CommandContext& ctx, std::span<const char* const> lines) {
+  formats::ReplyWriter& r = *ctx.reply;
+  r.AddArrayHeader(lines.size() + 3);
+  r.AddSimple(UpperCommandName(ctx.arg(0)) +
+              " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  for (const char* line : lines) r.AddSimple(line);
+  r.AddSimple("HELP");
+  r.AddSimple("    Prints this help.");
 }
 
 }  // namespace keel::engine

@@ -280,6 +280,13 @@ inline bool ArityOk(int arity, size_t argc) {
   return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
 }
 
+// Redis's addReplySubcommandSyntaxError: "unknown subcommand or wrong number of arguments for
+// '<sub>'. Try <CMD> HELP." with the subcommand as typed (at most 128 bytes).
+void AddSubcommandSyntaxError(CommandContext& ctx);
+// Redis's addReplyHelp: "<CMD> <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", then
+// `lines`, then the HELP entry.
+void AddHelpReply(CommandContext& ctx, std::span<const char* const> lines);
+
 // Redis's shared error texts, for handlers.
 inline constexpr std::string_view kErrWrongType =
     "-WRONGTYPE Operation against a key holding the wrong kind of value";

@@ -178,10 +178,7 @@ void BlockedClients::ProcessResumed() {
 
 void ClientUnblockCommand(engine::CommandContext& ctx) {
   if (ctx.argc() > 4) {
-    std::string upper(ctx.arg(0));
-    for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    ctx.reply->AddError("unknown subcommand or wrong number of arguments for '" +
-                        std::string(ctx.arg(1).substr(0, 128)) + "'. Try " + upper + " HELP.");
+    engine::AddSubcommandSyntaxError(ctx);
     return;
   }
   bool error = false;

@@ -58,18 +58,11 @@ void ClientPause::RemoveClient(Client& client) {
 
 namespace {
 
-void SubcommandSyntaxError(engine::CommandContext& ctx) {
-  std::string upper(ctx.arg(0));
-  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  ctx.reply->AddError("unknown subcommand or wrong number of arguments for '" +
-                      std::string(ctx.arg(1).substr(0, 128)) + "'. Try " + upper + " HELP.");
-}
-
 }  // namespace
 
 void ClientPauseCommand(engine::CommandContext& ctx) {
   if (ctx.argc() > 4) {
-    SubcommandSyntaxError(ctx);
+    engine::AddSubcommandSyntaxError(ctx);
     return;
   }
   ClientPause::Mode mode = ClientPause::Mode::kAll;

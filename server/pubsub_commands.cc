@@ -141,22 +141,9 @@ void SPublish(CommandContext& ctx) {
 
 // ---- PUBSUB ----
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// Redis's addReplySubcommandSyntaxError: the subcommand as typed, at most 128 bytes.
-void SubcommandSyntaxError(CommandContext& ctx) {
-  ctx.reply->AddError("unknown subcommand or wrong number of arguments for '" +
-                      std::string(ctx.arg(1).substr(0, 128)) + "'. Try " + Upper(ctx.arg(0)) +
-                      " HELP.");
-}
-
 void ChannelList(CommandContext& ctx, Kind kind) {
   if (ctx.argc() > 3) {
-    SubcommandSyntaxError(ctx);
+    engine::AddSubcommandSyntaxError(ctx);
     return;
   }
   std::string_view pattern = ctx.argc() == 3 ? ctx.arg(2) : std::string_view();
@@ -199,12 +186,7 @@ void PubSubHelp(CommandContext& ctx) {
       "SHARDNUMSUB [<shardchannel> ...]",
       "    Return the number of subscribers for the specified shard level channel(s)",
   };
-  formats::ReplyWriter& r = *ctx.reply;
-  r.AddArrayHeader(std::size(kLines) + 3);
-  r.AddSimple(Upper(ctx.arg(0)) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
-  for (const char* line : kLines) r.AddSimple(line);
-  r.AddSimple("HELP");
-  r.AddSimple("    Prints this help.");
+  engine::AddHelpReply(ctx, kLines);
 }
 
 }  // namespace

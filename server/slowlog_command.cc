@@ -15,17 +15,9 @@ using engine::CommandContext;
 
 SlowLog& SlowLogOf(CommandContext& ctx) { return CallingClient(ctx).server()->slowlog(); }
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 void SlowlogGet(CommandContext& ctx) {
   if (ctx.argc() > 3) {
-    ctx.reply->AddError("unknown subcommand or wrong number of arguments for '" +
-                        std::string(ctx.arg(1).substr(0, 128)) + "'. Try " + Upper(ctx.arg(0)) +
-                        " HELP.");
+    engine::AddSubcommandSyntaxError(ctx);
     return;
   }
   const SlowLog& log = SlowLogOf(ctx);
@@ -75,12 +67,7 @@ void SlowlogHelp(CommandContext& ctx) {
       "RESET",
       "    Reset the slowlog.",
   };
-  formats::ReplyWriter& r = *ctx.reply;
-  r.AddArrayHeader(std::size(kLines) + 3);
-  r.AddSimple(Upper(ctx.arg(0)) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
-  for (const char* line : kLines) r.AddSimple(line);
-  r.AddSimple("HELP");
-  r.AddSimple("    Prints this help.");
+  engine::AddHelpReply(ctx, kLines);
 }
 
 }  // namespace
