@@ -19,6 +19,7 @@ their arities, a dumper for its TYPE), listed in difftest/families/__init__.py."
 import argparse
 import os
 import random
+import re
 import signal
 import sys
 import time
@@ -105,7 +106,11 @@ class DifferentialHarnessTest(unittest.TestCase):
         text = str(ctx.exception)
         self.assertIn("seed 1", text)
         self.assertIn("SELECT", text)
-        self.assertIn("last 20 commands", text)
+        # The report shows the commands before the divergence, at most 20 of them.
+        window = re.search(r"last (\d+) commands", text)
+        self.assertIsNotNone(window, text)
+        self.assertTrue(1 <= int(window.group(1)) <= 20, text)
+        self.assertIn("reproduce:", text)
 
     def test_checks(self):
         from difftest import checks
