@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <clocale>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -69,6 +70,8 @@ void WritePidFile(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // SORT ... ALPHA collates with strcoll under the environment's LC_COLLATE, as Redis does.
+  std::setlocale(LC_COLLATE, "");
   if (argc >= 2) {
     std::string_view first = argv[1];
     if (first == "-v" || first == "--version") {

@@ -9,9 +9,9 @@ def exact(ra, rb, gen):
 
 
 def unordered(ra, rb, gen):
-    """Arrays compared as multisets (KEYS)."""
+    """Arrays compared as multisets (KEYS). Items may be nil (SORT ... GET), hence the key."""
     if ra[0] == rb[0] == "*" and ra[1] is not None and rb[1] is not None:
-        if sorted(ra[1]) == sorted(rb[1]):
+        if sorted(ra[1], key=repr) == sorted(rb[1], key=repr):
             return None
         return "arrays differ as multisets"
     return exact(ra, rb, gen)

@@ -2,4 +2,4 @@
 when Keel gains a data type (lists, hashes, ...): generators for its commands, their arities,
 and a dumper for its TYPE name."""
 
-from . import bits, errors, expire, hashes, keys, lists, server, sets, strings, zsets  # noqa: F401,E501
+from . import bits, errors, expire, hashes, keys, lists, server, sets, sort, strings, zsets  # noqa: F401,E501
