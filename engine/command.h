@@ -257,7 +257,8 @@ struct SpecInit {
   //   [label@7.0.0: ...]     or a label; a token passes it to the value it takes ("[ID@6.2.0 id]")
   //   word@-2.8.12           deprecated since 2.8.12 ("@1.0.0-2.8.12" gives both)
   //   name#1                 the key spec a key argument belongs to; by default the i-th key
-  //                          argument has spec i (the last spec for any beyond it)
+  //                          argument has spec i (the last spec for any beyond it). Another
+  //                          argument that names keys gets one only this way ("pattern#1")
   // The copy inside "[x ...]" names x again without its annotations.
   const char* syntax = "";
   // Redis's key specs, when the legacy range cannot say how keys are used (several specs, notes,

@@ -27,7 +27,9 @@ struct KeyArgCounter {
 // strings; a missing "type" or "name" crashes it, so both are always sent. The fields are in
 // Redis's order.
 void WriteArg(const CommandArg& a, KeyArgCounter& keys, formats::ReplyWriter& r) {
-  bool key_index = a.type == ArgType::kKey && keys.specs > 0;
+  // A key has a spec; so has another argument that names keys when its syntax says which
+  // ("pattern#1": SORT's BY and GET).
+  bool key_index = keys.specs > 0 && (a.type == ArgType::kKey || a.key_spec_index >= 0);
   bool compound = a.type == ArgType::kOneOf || a.type == ArgType::kBlock;
   int nflags = int{a.optional} + int{a.multiple} + int{a.multiple_token};
   r.AddMapHeader(2 + int{key_index} + int{a.token.has_value()} + int{!a.since.empty()} +
@@ -38,7 +40,7 @@ void WriteArg(const CommandArg& a, KeyArgCounter& keys, formats::ReplyWriter& r)
   r.AddBulk(ArgTypeName(a.type));
   if (key_index) {
     r.AddBulk("key_spec_index");
-    r.AddInteger(keys.IndexFor(a));
+    r.AddInteger(a.type == ArgType::kKey ? keys.IndexFor(a) : a.key_spec_index);
   }
   if (a.token) {
     r.AddBulk("token");
