@@ -382,78 +382,53 @@ bool ZSetObject::ListpackInLexRange(const LexRange& r) const {
   return r.GteMin(Last().Member(buf)) && r.LteMax(Begin().Member(buf));
 }
 
-ZSetCursor ZSetObject::FirstInRange(const ScoreRange& r) const {
-  if (!is_listpack()) {
-    ZSetCursor c;
-    c.node_ = sl().zsl.FirstInRange(r);
-    return c;
-  }
-  ZSetCursor c = Begin();
-  if (!ListpackInRange(r)) c.pos_ = Listpack::kNone;
-  for (; c.valid(); c.Next()) {
-    double s = c.Score();
-    if (r.GteMin(s)) {
-      if (!r.LteMax(s)) c.pos_ = Listpack::kNone;
-      break;
+namespace {
+
+// Redis's zzlFirstInRange / zzlLastInRange and their lex twins: walks a listpack from one end
+// (forward from the lowest element, or back from the highest) to the first element not outside
+// the near bound. That element is the answer when it is within the far bound too; otherwise there
+// is none. `key` reads what the range compares: the score or the member.
+template <typename Range, typename KeyFn>
+ZSetCursor WalkToRange(ZSetCursor c, bool forward, const Range& r, KeyFn key) {
+  char buf[24];
+  for (; c.valid(); forward ? c.Next() : c.Prev()) {
+    auto k = key(c, buf);
+    if (forward ? r.GteMin(k) : r.LteMax(k)) {
+      return (forward ? r.LteMax(k) : r.GteMin(k)) ? c : ZSetCursor();
     }
   }
+  return ZSetCursor();
+}
+
+double ScoreOf(const ZSetCursor& c, char (&)[24]) { return c.Score(); }
+std::string_view MemberOf(const ZSetCursor& c, char (&buf)[24]) { return c.Member(buf); }
+
+}  // namespace
+
+ZSetCursor ZSetObject::FromNode(const SkiplistNode* node) {
+  ZSetCursor c;
+  c.node_ = node;
   return c;
+}
+
+ZSetCursor ZSetObject::FirstInRange(const ScoreRange& r) const {
+  if (!is_listpack()) return FromNode(sl().zsl.FirstInRange(r));
+  return ListpackInRange(r) ? WalkToRange(Begin(), true, r, ScoreOf) : ZSetCursor();
 }
 
 ZSetCursor ZSetObject::LastInRange(const ScoreRange& r) const {
-  if (!is_listpack()) {
-    ZSetCursor c;
-    c.node_ = sl().zsl.LastInRange(r);
-    return c;
-  }
-  ZSetCursor c = Last();
-  if (!ListpackInRange(r)) c.pos_ = Listpack::kNone;
-  for (; c.valid(); c.Prev()) {
-    double s = c.Score();
-    if (r.LteMax(s)) {
-      if (!r.GteMin(s)) c.pos_ = Listpack::kNone;
-      break;
-    }
-  }
-  return c;
+  if (!is_listpack()) return FromNode(sl().zsl.LastInRange(r));
+  return ListpackInRange(r) ? WalkToRange(Last(), false, r, ScoreOf) : ZSetCursor();
 }
 
 ZSetCursor ZSetObject::FirstInLexRange(const LexRange& r) const {
-  if (!is_listpack()) {
-    ZSetCursor c;
-    c.node_ = sl().zsl.FirstInLexRange(r);
-    return c;
-  }
-  ZSetCursor c = Begin();
-  if (!ListpackInLexRange(r)) c.pos_ = Listpack::kNone;
-  char buf[24];
-  for (; c.valid(); c.Next()) {
-    std::string_view m = c.Member(buf);
-    if (r.GteMin(m)) {
-      if (!r.LteMax(m)) c.pos_ = Listpack::kNone;
-      break;
-    }
-  }
-  return c;
+  if (!is_listpack()) return FromNode(sl().zsl.FirstInLexRange(r));
+  return ListpackInLexRange(r) ? WalkToRange(Begin(), true, r, MemberOf) : ZSetCursor();
 }
 
 ZSetCursor ZSetObject::LastInLexRange(const LexRange& r) const {
-  if (!is_listpack()) {
-    ZSetCursor c;
-    c.node_ = sl().zsl.LastInLexRange(r);
-    return c;
-  }
-  ZSetCursor c = Last();
-  if (!ListpackInLexRange(r)) c.pos_ = Listpack::kNone;
-  char buf[24];
-  for (; c.valid(); c.Prev()) {
-    std::string_view m = c.Member(buf);
-    if (r.LteMax(m)) {
-      if (!r.GteMin(m)) c.pos_ = Listpack::kNone;
-      break;
-    }
-  }
-  return c;
+  if (!is_listpack()) return FromNode(sl().zsl.LastInLexRange(r));
+  return ListpackInLexRange(r) ? WalkToRange(Last(), false, r, MemberOf) : ZSetCursor();
 }
 
 size_t ZSetObject::CountInRange(const ScoreRange& r) const {

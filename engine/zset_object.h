@@ -172,6 +172,7 @@ class ZSetObject final : public Object {
                     double* newscore);
   int AddToSkiplist(double score, std::string_view member, int flags, double* newscore);
   void MaybeShrinkDict();
+  static ZSetCursor FromNode(const SkiplistNode* node);  // a cursor on a skiplist node (or none)
   bool ListpackInRange(const ScoreRange& r) const;
   bool ListpackInLexRange(const LexRange& r) const;
 

@@ -15,6 +15,7 @@ namespace {
 
 using testing::Bulk;
 using testing::CommandHarness;
+using testing::EncodingOf;
 using testing::Err;
 using testing::Int;
 
@@ -24,11 +25,6 @@ const std::string kBadOffset = Err("ERR bit offset is not an integer or out of r
 const std::string kBadBit = Err("ERR bit is not an integer or out of range");
 
 const Entry* Find(CommandHarness& h, std::string_view key) { return h.ks().db(0).Find(key); }
-
-std::string EncodingOf(CommandHarness& h, std::string_view key) {
-  const Entry* e = Find(h, key);
-  return e == nullptr ? "" : e->EncodingName();
-}
 
 // ---- bit_ops against a reference ------------------------------------------------------------
 

@@ -72,5 +72,22 @@ inline std::string Int(long long v) { return ":" + std::to_string(v) + "\r\n"; }
 inline std::string Err(std::string_view msg) { return "-" + std::string(msg) + "\r\n"; }
 inline const char* kOk = "+OK\r\n";
 inline const char* kNil = "$-1\r\n";
+// An array of replies, each already in RESP.
+inline std::string Arr(std::initializer_list<std::string> items) {
+  std::string out = "*" + std::to_string(items.size()) + "\r\n";
+  for (const std::string& s : items) out += s;
+  return out;
+}
+// A flat array of bulk strings.
+inline std::string Bulks(std::initializer_list<std::string_view> items) {
+  std::string out = "*" + std::to_string(items.size()) + "\r\n";
+  for (std::string_view s : items) out += Bulk(s);
+  return out;
+}
+// OBJECT ENCODING's name for the key in db 0; empty when it does not exist.
+inline std::string EncodingOf(CommandHarness& h, std::string_view key) {
+  const Entry* e = h.ks().db(0).Find(key);
+  return e == nullptr ? "" : e->EncodingName();
+}
 
 }  // namespace keel::engine::testing

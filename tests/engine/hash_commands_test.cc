@@ -13,8 +13,10 @@
 namespace keel::engine {
 namespace {
 
+using testing::Arr;
 using testing::Bulk;
 using testing::CommandHarness;
+using testing::EncodingOf;
 using testing::Err;
 using testing::Int;
 using testing::kNil;
@@ -24,17 +26,6 @@ const std::string kWrongType =
     Err("WRONGTYPE Operation against a key holding the wrong kind of value");
 const std::string kNotInt = Err("ERR value is not an integer or out of range");
 const std::string kSyntax = Err("ERR syntax error");
-
-std::string Arr(std::initializer_list<std::string> items) {
-  std::string out = "*" + std::to_string(items.size()) + "\r\n";
-  for (const std::string& s : items) out += s;
-  return out;
-}
-
-std::string EncodingOf(CommandHarness& h, std::string_view key) {
-  const Entry* e = h.ks().db(0).Find(key);
-  return e == nullptr ? "" : e->EncodingName();
-}
 
 bool KeyExists(CommandHarness& h, std::string_view key) {
   return h.ks().db(0).Find(key) != nullptr;

@@ -10,7 +10,9 @@
 namespace keel::engine {
 namespace {
 
+using testing::Arr;
 using testing::Bulk;
+using testing::Bulks;
 using testing::CommandHarness;
 using testing::Err;
 using testing::Int;
@@ -21,17 +23,6 @@ const char* kNullArray = "*-1\r\n";
 const char* kEmpty = "*0\r\n";
 const std::string kWrongType =
     "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
-std::string Arr(std::initializer_list<std::string> items) {
-  std::string out = "*" + std::to_string(items.size()) + "\r\n";
-  for (const std::string& s : items) out += s;
-  return out;
-}
-std::string Bulks(std::initializer_list<std::string_view> items) {
-  std::string out = "*" + std::to_string(items.size()) + "\r\n";
-  for (std::string_view s : items) out += Bulk(s);
-  return out;
-}
 
 // Runs a command with may_block set, as the server does outside MULTI.
 struct BlockingRun {

@@ -14,16 +14,11 @@
 namespace keel::engine {
 namespace {
 
+using testing::Arr;
 using testing::Bulk;
 using testing::CommandHarness;
 using testing::Err;
 using testing::kNil;
-
-std::string Arr(std::initializer_list<std::string> items) {
-  std::string out = "*" + std::to_string(items.size()) + "\r\n";
-  for (const std::string& s : items) out += s;
-  return out;
-}
 
 // Stores a string straight through Db, so these tests do not depend on the string commands.
 void Put(CommandHarness& h, std::string_view key, std::string_view value, int db = 0) {

@@ -10,24 +10,13 @@
 namespace keel::engine {
 namespace {
 
+using testing::Arr;
 using testing::Bulk;
+using testing::Bulks;
 using testing::CommandHarness;
 using testing::Err;
 using testing::Int;
 using testing::kNil;
-
-std::string Arr(std::initializer_list<std::string> items) {
-  std::string out = "*" + std::to_string(items.size()) + "\r\n";
-  for (const std::string& s : items) out += s;
-  return out;
-}
-
-// Bulk strings for each of `words`.
-std::string Bulks(std::initializer_list<std::string_view> words) {
-  std::string out = "*" + std::to_string(words.size()) + "\r\n";
-  for (std::string_view w : words) out += Bulk(w);
-  return out;
-}
 
 const std::string kNotDouble = Err("ERR One or more scores can't be converted into double");
 

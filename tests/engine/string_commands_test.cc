@@ -11,8 +11,10 @@
 namespace keel::engine {
 namespace {
 
+using testing::Arr;
 using testing::Bulk;
 using testing::CommandHarness;
+using testing::EncodingOf;
 using testing::Err;
 using testing::Int;
 using testing::kNil;
@@ -20,23 +22,12 @@ using testing::kOk;
 
 constexpr std::string_view kEmptyBulk = "$0\r\n\r\n";
 
-std::string Arr(std::initializer_list<std::string> items) {
-  std::string out = "*" + std::to_string(items.size()) + "\r\n";
-  for (const std::string& s : items) out += s;
-  return out;
-}
-
 const Entry* Find(CommandHarness& h, std::string_view key) { return h.ks().db(0).Find(key); }
 
 // Absolute expiry of `key` in ms, -1 when persistent, -2 when absent.
 int64_t ExpireOf(CommandHarness& h, std::string_view key) {
   const Entry* e = Find(h, key);
   return e == nullptr ? -2 : h.ks().db(0).GetExpire(e);
-}
-
-std::string EncodingOf(CommandHarness& h, std::string_view key) {
-  const Entry* e = Find(h, key);
-  return e == nullptr ? "" : e->EncodingName();
 }
 
 const std::string kSetExpireErr = Err("ERR invalid expire time in 'set' command");

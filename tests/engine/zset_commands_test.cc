@@ -2,6 +2,7 @@
 // them (each expectation was checked against a real redis-server 7.0.15), encodings after writes
 // and stores, dirty counts, and the blocking pops' two paths.
 #include <catch2/catch.hpp>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,24 +14,15 @@
 namespace keel::engine {
 namespace {
 
+using testing::Arr;
 using testing::Bulk;
+using testing::Bulks;
 using testing::CommandHarness;
+using testing::EncodingOf;
 using testing::Err;
 using testing::Int;
 using testing::kNil;
 using testing::kOk;
-
-std::string Arr(std::initializer_list<std::string> items) {
-  std::string out = "*" + std::to_string(items.size()) + "\r\n";
-  for (const std::string& s : items) out += s;
-  return out;
-}
-// A flat array of bulk strings.
-std::string Bulks(std::initializer_list<std::string_view> items) {
-  std::string out = "*" + std::to_string(items.size()) + "\r\n";
-  for (std::string_view s : items) out += Bulk(s);
-  return out;
-}
 
 const std::string kEmpty = "*0\r\n";
 const std::string kNullArray = "*-1\r\n";
@@ -39,11 +31,6 @@ const std::string kNotFloat = Err("ERR value is not a valid float");
 const std::string kNotInt = Err("ERR value is not an integer or out of range");
 const std::string kWrongType =
     Err("WRONGTYPE Operation against a key holding the wrong kind of value");
-
-std::string EncodingOf(CommandHarness& h, std::string_view key) {
-  const Entry* e = h.ks().db(0).Find(key);
-  return e == nullptr ? "" : e->EncodingName();
-}
 
 TEST_CASE("ZADD options and their incompatibility errors", "[zset]") {
   CommandHarness h;
@@ -363,6 +350,35 @@ TEST_CASE("ZSCAN COUNT counts member/score pairs of a skiplist, and a full scan 
     total += pairs;
   }
   CHECK(total == 300);
+}
+
+TEST_CASE("ZSCAN returns every member present throughout while the table grows and rehashes",
+          "[zset]") {
+  CommandHarness h;
+  for (int i = 0; i < 200; i++) h.Run({"ZADD", "z", std::to_string(i), "m" + std::to_string(i)});
+  REQUIRE(EncodingOf(h, "z") == "skiplist");
+  std::set<std::string> seen;
+  std::string cursor = "0";
+  int added = 0;
+  do {
+    std::string r = h.Run({"ZSCAN", "z", cursor, "COUNT", "5"});
+    // *2 $n cursor *m then m bulk strings: member, score, member, score, ...
+    size_t p = r.find("\r\n", 4);
+    size_t len = std::stoul(r.substr(5, p - 5));
+    cursor = r.substr(p + 2, len);
+    size_t pos = r.find("\r\n", p + 2 + len + 2) + 2;
+    for (bool member = true; pos < r.size(); member = !member) {
+      size_t eol = r.find("\r\n", pos);
+      size_t n = std::stoul(r.substr(pos + 1, eol - pos - 1));
+      if (member) seen.insert(r.substr(eol + 2, n));
+      pos = eol + 2 + n + 2;
+    }
+    // Grow the table between calls, so the scan runs across resizes and rehashing.
+    for (int j = 0; j < 40; j++, added++) {
+      h.Run({"ZADD", "z", "0", "new" + std::to_string(added)});
+    }
+  } while (cursor != "0");
+  for (int i = 0; i < 200; i++) CHECK(seen.count("m" + std::to_string(i)) == 1);
 }
 
 TEST_CASE("ZADD creates a skiplist at once for a long first member", "[zset]") {
