@@ -91,11 +91,6 @@ std::string DebugObjectLine(const Keyspace& ks, const Entry* e) {
 
 namespace {
 
-void ReplyHelp(CommandContext& ctx, std::initializer_list<const char*> lines) {
-  ctx.reply->AddArrayHeader(lines.size());
-  for (const char* line : lines) ctx.reply->AddSimple(line);
-}
-
 // ---- OBJECT ----
 
 constexpr std::string_view kErrNotLfu =
@@ -145,17 +140,21 @@ void ObjectFreq(CommandContext& ctx) {
 }
 
 void ObjectHelp(CommandContext& ctx) {
-  ReplyHelp(ctx,
-            {"OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "ENCODING <key>",
-             "    Return the kind of internal representation used in order to store the value",
-             "    associated with a <key>.", "FREQ <key>",
-             "    Return the access frequency index of the <key>. The returned integer is",
-             "    proportional to the logarithm of the recent access frequency of the key.",
-             "IDLETIME <key>",
-             "    Return the idle time of the <key>, that is the approximated number of",
-             "    seconds elapsed since the last access to the key.", "REFCOUNT <key>",
-             "    Return the number of references of the value associated with the specified",
-             "    <key>.", "HELP", "    Prints this help."});
+  static constexpr const char* kLines[] = {
+      "ENCODING <key>",
+      "    Return the kind of internal representation used in order to store the value",
+      "    associated with a <key>.",
+      "FREQ <key>",
+      "    Return the access frequency index of the <key>. The returned integer is",
+      "    proportional to the logarithm of the recent access frequency of the key.",
+      "IDLETIME <key>",
+      "    Return the idle time of the <key>, that is the approximated number of",
+      "    seconds elapsed since the last access to the key.",
+      "REFCOUNT <key>",
+      "    Return the number of references of the value associated with the specified",
+      "    <key>.",
+  };
+  AddHelpReply(ctx, kLines);
 }
 
 // ---- MEMORY ----
@@ -391,15 +390,20 @@ void MemoryMallocStats(CommandContext& ctx) {
 void MemoryPurge(CommandContext& ctx) { ctx.reply->AddOk(); }
 
 void MemoryHelp(CommandContext& ctx) {
-  ReplyHelp(ctx, {"MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "DOCTOR",
-                  "    Return memory problems reports.", "MALLOC-STATS",
-                  "    Return internal statistics report from the memory allocator.", "PURGE",
-                  "    Attempt to purge dirty pages for reclamation by the allocator.", "STATS",
-                  "    Return information about the memory usage of the server.",
-                  "USAGE <key> [SAMPLES <count>]",
-                  "    Return memory in bytes used by <key> and its value. Nested values are",
-                  "    sampled up to <count> times (default: 5, 0 means sample all).", "HELP",
-                  "    Prints this help."});
+  static constexpr const char* kLines[] = {
+      "DOCTOR",
+      "    Return memory problems reports.",
+      "MALLOC-STATS",
+      "    Return internal statistics report from the memory allocator.",
+      "PURGE",
+      "    Attempt to purge dirty pages for reclamation by the allocator.",
+      "STATS",
+      "    Return information about the memory usage of the server.",
+      "USAGE <key> [SAMPLES <count>]",
+      "    Return memory in bytes used by <key> and its value. Nested values are",
+      "    sampled up to <count> times (default: 5, 0 means sample all).",
+  };
+  AddHelpReply(ctx, kLines);
 }
 
 CommandSpec Container(const char* group, const SpecInit& init,

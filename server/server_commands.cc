@@ -6,10 +6,12 @@
 #include <vector>
 
 #include "engine/db.h"
+#include "engine/list_object.h"
 #include "engine/object_commands.h"
 #include "engine/parse.h"
 #include "server/client.h"
 #include "server/command_reply.h"
+#include "server/config_parse.h"
 #include "server/log.h"
 #include "server/server.h"
 
@@ -22,11 +24,6 @@ using engine::CommandSpec;
 using engine::EqualsIgnoreCase;
 
 Server& ServerOf(CommandContext& ctx) { return *CallingClient(ctx).server(); }
-
-void ReplyHelp(CommandContext& ctx, std::initializer_list<const char*> lines) {
-  ctx.reply->AddArrayHeader(lines.size());
-  for (const char* line : lines) ctx.reply->AddSimple(line);
-}
 
 // ---- CONFIG ----
 
@@ -62,12 +59,15 @@ void ConfigResetStat(CommandContext& ctx) {
 }
 
 void ConfigHelp(CommandContext& ctx) {
-  ReplyHelp(
-      ctx,
-      {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "GET <pattern>",
-       "    Return parameters matching the glob-like <pattern> and their values.",
-       "SET <directive> <value>", "    Set the configuration <directive> to <value>.", "RESETSTAT",
-       "    Reset statistics reported by the INFO command.", "HELP", "    Print this help."});
+  static constexpr const char* kLines[] = {
+      "GET <pattern>",
+      "    Return parameters matching the glob-like <pattern> and their values.",
+      "SET <directive> <value>",
+      "    Set the configuration <directive> to <value>.",
+      "RESETSTAT",
+      "    Reset statistics reported by the INFO command.",
+  };
+  engine::AddHelpReply(ctx, kLines);
 }
 
 // ---- COMMAND ----
@@ -84,16 +84,23 @@ void CommandList(CommandContext& ctx) {
   ReplyCommandList(ServerOf(ctx).commands(), ctx.args.subspan(2), *ctx.reply);
 }
 void CommandHelp(CommandContext& ctx) {
-  ReplyHelp(ctx, {"COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                  "(no subcommand)", "    Return details about all Redis commands.", "COUNT",
-                  "    Return the total number of commands in this Redis server.", "LIST",
-                  "    Return a list of all commands in this Redis server.",
-                  "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
-                  "    If no command names are given, documentation details for all",
-                  "    commands are returned.", "DOCS [<command-name> ...]",
-                  "    Return documentation details about multiple Redis commands.",
-                  "    If no command names are given, documentation details for all",
-                  "    commands are returned.", "HELP", "    Print this help."});
+  static constexpr const char* kLines[] = {
+      "(no subcommand)",
+      "    Return details about all Redis commands.",
+      "COUNT",
+      "    Return the total number of commands in this Redis server.",
+      "LIST",
+      "    Return a list of all commands in this Redis server.",
+      "INFO [<command-name> ...]",
+      "    Return details about multiple Redis commands.",
+      "    If no command names are given, documentation details for all",
+      "    commands are returned.",
+      "DOCS [<command-name> ...]",
+      "    Return documentation details about multiple Redis commands.",
+      "    If no command names are given, documentation details for all",
+      "    commands are returned.",
+  };
+  engine::AddHelpReply(ctx, kLines);
 }
 
 // ---- TIME, SHUTDOWN ----
@@ -158,15 +165,20 @@ void Debug(CommandContext& ctx) {
   if (!DebugAllowed(ctx)) return;
   std::string_view sub = ctx.arg(1);
   if (EqualsIgnoreCase(sub, "help") && ctx.argc() == 2) {
-    ReplyHelp(ctx, {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                    "OBJECT <key>", "    Show low level info about `key` and associated value.",
-                    "SET-ACTIVE-EXPIRE <0|1>",
-                    "    Setting it to 0 disables expiring keys in background when they are not",
-                    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back "
-                    "the",
-                    "    default.", "SLEEP <seconds>",
-                    "    Stop the server for <seconds>. Decimals allowed.", "HELP",
-                    "    Print this help."});
+    static constexpr const char* kLines[] = {
+        "OBJECT <key>",
+        "    Show low level info about `key` and associated value.",
+        "SET-ACTIVE-EXPIRE <0|1>",
+        "    Setting it to 0 disables expiring keys in background when they are not",
+        "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+        "    default.",
+        "QUICKLIST-PACKED-THRESHOLD <size>",
+        "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+        "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+        "SLEEP <seconds>",
+        "    Stop the server for <seconds>. Decimals allowed.",
+    };
+    engine::AddHelpReply(ctx, kLines);
   } else if (EqualsIgnoreCase(sub, "sleep") && ctx.argc() == 3) {
     auto secs = engine::ParseDouble(ctx.arg(2));
     double s = secs ? *secs : 0.0;  // Redis reads it with strtod: garbage sleeps 0 seconds
@@ -181,6 +193,15 @@ void Debug(CommandContext& ctx) {
       ctx.reply->AddError(engine::kErrNoSuchKey);
     } else {
       ctx.reply->AddSimple(engine::DebugObjectLine(*ctx.ks, e));
+    }
+  } else if (EqualsIgnoreCase(sub, "quicklist-packed-threshold") && ctx.argc() == 3) {
+    // Elements of at least this many bytes get a list node of their own ("plain"); applies to
+    // every list from now on, as in Redis.
+    std::optional<uint64_t> bytes = ParseMemory(ctx.arg(2));
+    if (!bytes || !engine::ListObject::SetPackedThreshold(*bytes)) {
+      ctx.reply->AddError("argument must be a memory value bigger than 1 and smaller than 4gb");
+    } else {
+      ctx.reply->AddOk();
     }
   } else if (EqualsIgnoreCase(sub, "set-active-expire") && ctx.argc() == 3) {
     auto v = engine::ParseInt64(ctx.arg(2));

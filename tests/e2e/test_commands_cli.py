@@ -30,13 +30,6 @@ REQUIRED_FIELDS = {
 }
 
 
-def stop_keel(server):
-    code = server.stop()
-    if code != 0:
-        raise AssertionError("keel-server exited with %s:\n%s"
-                             % (code, server.read_log()[-4000:]))
-
-
 def info_sections(port, *sections):
     """INFO's reply as {section title: {field: value}}, fields in reply order."""
     with tu.RawClient(port) as c:
@@ -95,7 +88,7 @@ class InfoCommand(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.redis.stop()
-        stop_keel(cls.keel)
+        tu.stop_keel(cls.keel)
 
     def test_info_has_every_section(self):
         keel = info_sections(self.keel.port)
@@ -160,7 +153,7 @@ class ConfigCommand(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.redis.stop()
-        stop_keel(cls.keel)
+        tu.stop_keel(cls.keel)
 
     def test_config_get_star_returns_the_options(self):
         keel = self.keel.client().config_get("*")
@@ -302,7 +295,7 @@ class CommandCommand(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.redis.stop()
-        stop_keel(cls.keel)
+        tu.stop_keel(cls.keel)
 
     def call_both(self, *args):
         with tu.RawClient(self.keel.port) as a, tu.RawClient(self.redis.port) as b:
@@ -429,7 +422,7 @@ class DebugCommand(unittest.TestCase):
                 self.assertTrue(got[1].startswith(b"ERR DEBUG command not allowed."), got)
         finally:
             redis_.stop()
-            stop_keel(keel)
+            tu.stop_keel(keel)
 
     def test_debug_sleep_and_set_active_expire_with_enable_debug_command(self):
         keel = tu.start_keel(args=DEBUG_ARGS)
@@ -447,8 +440,35 @@ class DebugCommand(unittest.TestCase):
                 self.assertTrue(any(b"SET-ACTIVE-EXPIRE" in v for _, v in lines))
         finally:
             redis_.stop()
-            stop_keel(keel)
+            tu.stop_keel(keel)
 
+
+    def test_debug_quicklist_packed_threshold_makes_plain_nodes(self):
+        keel = tu.start_keel(args=DEBUG_ARGS)
+        redis_ = tu.start_redis()
+        try:
+            with tu.RawClient(keel.port) as a, tu.RawClient(redis_.port) as b:
+                def both(*args):
+                    ra, rb = a.call(*args), b.call(*args)
+                    self.assertEqual(ra, rb, args)
+                    return ra
+                for size in ("5000000000", "1x", "-1", "4294967295", "4293918721", "1gb", "0",
+                             "4293918720", "1kb"):
+                    both("DEBUG", "QUICKLIST-PACKED-THRESHOLD", size)
+                # With a 1 KB threshold a 2,000-byte element gets a node of its own, between the
+                # packed nodes before and after it.
+                both("RPUSH", "l", "a", "x" * 2000, "b")
+                self.assertEqual(both("LRANGE", "l", "1", "1"), ("*", [("$", b"x" * 2000)]))
+                fields = [dict(f.split(b":", 1) for f in r[1].split(b" ") if b":" in f)
+                          for r in (a.call("DEBUG", "OBJECT", "l"), b.call("DEBUG", "OBJECT", "l"))]
+                self.assertEqual(fields[0][b"ql_nodes"], b"3")
+                for name in (b"ql_nodes", b"ql_listpack_max", b"ql_avg_node"):
+                    if name in fields[1]:
+                        self.assertEqual(fields[0].get(name), fields[1][name], name)
+                both("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0")
+        finally:
+            redis_.stop()
+            tu.stop_keel(keel)
 
 class ActiveExpiry(unittest.TestCase):
     """Keys with a TTL disappear without being touched; with DEBUG SET-ACTIVE-EXPIRE 0 they
@@ -461,7 +481,7 @@ class ActiveExpiry(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.redis.stop()
-        stop_keel(cls.keel)
+        tu.stop_keel(cls.keel)
 
     def set_volatile_keys(self, c, n=100):
         c.send(b"".join(tu.encode_command("SET", "exp:%d" % i, "v", "PX", "100")
