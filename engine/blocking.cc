@@ -1,6 +1,7 @@
 // Timeout parsing and block requests for blocking commands (see blocking.h).
 #include "engine/blocking.h"
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <string>
@@ -40,6 +41,17 @@ void BlockOnKeys(CommandContext& ctx, std::span<const std::string_view> keys, Ob
   r.deadline_ms = deadline_ms;
   r.null_array = null_array;
   ctx.Block(std::move(r));
+}
+
+std::vector<std::string_view> ServeOrder(const CommandContext& ctx,
+                                         std::span<const std::string_view> keys) {
+  std::vector<std::string_view> order;
+  order.reserve(keys.size() + 1);
+  if (ctx.ready_key && std::find(keys.begin(), keys.end(), *ctx.ready_key) != keys.end()) {
+    order.push_back(*ctx.ready_key);
+  }
+  order.insert(order.end(), keys.begin(), keys.end());
+  return order;
 }
 
 }  // namespace keel::engine

@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "engine/command.h"
 
@@ -19,5 +20,10 @@ std::optional<int64_t> ParseBlockTimeout(CommandContext& ctx, std::string_view a
 // Files a BlockRequest for `keys` (ctx.may_block must be true).
 void BlockOnKeys(CommandContext& ctx, std::span<const std::string_view> keys, ObjType type,
                  int64_t deadline_ms, bool null_array);
+
+// The order in which a blocking command tries `keys`: as given, except that when it runs again
+// for a ready key (ctx.ready_key) that key comes first, as Redis serves it.
+std::vector<std::string_view> ServeOrder(const CommandContext& ctx,
+                                         std::span<const std::string_view> keys);
 
 }  // namespace keel::engine

@@ -139,6 +139,9 @@ struct CommandContext {
   // requested type, until it replies (or the deadline passes: the server sends *-1).
   bool may_block = false;
   std::optional<BlockRequest> block;
+  // When the server runs a blocked command again, the key whose new value woke it: Redis serves
+  // a client blocked on several keys from that key, so the handler tries it first.
+  std::optional<std::string_view> ready_key;
   void Block(BlockRequest request) { block = std::move(request); }
 
   size_t argc() const { return args.size(); }

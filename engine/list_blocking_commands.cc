@@ -37,7 +37,7 @@ void BlockingPop(CommandContext& ctx, End where) {
   std::optional<int64_t> deadline = ParseBlockTimeout(ctx, ctx.arg(ctx.argc() - 1));
   if (!deadline) return;
   std::span<const std::string_view> keys = ctx.args.subspan(1, ctx.argc() - 2);
-  for (std::string_view key : keys) {
+  for (std::string_view key : ServeOrder(ctx, keys)) {
     Entry* e = ctx.db->LookupWrite(key);
     if (e == nullptr) continue;
     if (!CheckList(ctx, e)) return;

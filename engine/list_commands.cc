@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "engine/blocking.h"
 #include "engine/commands.h"
 #include "engine/keyspace.h"
 #include "engine/list_family.h"
@@ -160,7 +161,7 @@ bool ParseMpopArgs(CommandContext& ctx, size_t numkeys_idx, MpopArgs* out) {
 }
 
 bool ServeMpop(CommandContext& ctx, const MpopArgs& args) {
-  for (std::string_view key : args.keys) {
+  for (std::string_view key : ServeOrder(ctx, args.keys)) {
     Entry* e = ctx.db->LookupWrite(key);
     if (e == nullptr) continue;
     if (!CheckList(ctx, e)) return true;

@@ -108,7 +108,7 @@ void BlockingPop(CommandContext& ctx, std::span<const std::string_view> keys, Wh
                  std::string_view timeout_arg, int64_t count, PopReply shape) {
   std::optional<int64_t> deadline = ParseBlockTimeout(ctx, timeout_arg);
   if (!deadline) return;
-  for (std::string_view k : keys) {
+  for (std::string_view k : ServeOrder(ctx, keys)) {
     Entry* e = ctx.db->LookupWrite(k);
     if (e == nullptr) continue;
     if (!CheckZSet(ctx, e)) return;

@@ -104,7 +104,7 @@ void BlockedClients::ServeKey(const KeyRef& ref) {
     const uint64_t errors_before = reply.errors();
     const size_t reply_start = reply.buffer()->size();
     std::optional<engine::BlockRequest> again =
-        server_->Call(*c, bl.cmd, args, Server::CallKind::kServeBlocked);
+        server_->Call(*c, bl.cmd, args, Server::CallKind::kServeBlocked, ref.key);
     if (uint64_t errors = reply.errors() - errors_before; errors != 0) {
       server_->CountErrorReplies(std::string_view(*reply.buffer()).substr(reply_start), errors);
     }

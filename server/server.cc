@@ -346,7 +346,8 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
 
 std::optional<engine::BlockRequest> Server::Call(Client& client, const engine::CommandSpec* cmd,
                                                  std::span<const std::string_view> args,
-                                                 CallKind kind) {
+                                                 CallKind kind,
+                                                 std::optional<std::string_view> ready_key) {
   formats::ReplyWriter& reply = client.reply();
   const uint64_t errors_before = reply.errors();
   engine::CommandContext ctx;
@@ -357,6 +358,7 @@ std::optional<engine::BlockRequest> Server::Call(Client& client, const engine::C
   ctx.cmd = cmd;
   ctx.session = &client;
   ctx.may_block = kind != CallKind::kInExec;
+  ctx.ready_key = ready_key;
   size_t argv_bytes = 0;
   for (std::string_view a : args) argv_bytes += a.size();
   client.set_argv_bytes(argv_bytes);

@@ -73,8 +73,10 @@ class Server {
   // Runs a command that passed the dispatcher's checks (Redis's call()): the handler, then the
   // statistics. Returns the handler's block request when it asked to block; the command is then
   // counted in commandstats only when it completes.
+  // `ready_key` is the key that woke a blocked client (kServeBlocked).
   std::optional<engine::BlockRequest> Call(Client& client, const engine::CommandSpec* cmd,
-                                           std::span<const std::string_view> args, CallKind kind);
+                                           std::span<const std::string_view> args, CallKind kind,
+                                           std::optional<std::string_view> ready_key = {});
   // Counts a blocked command that ended without running again (timeout, CLIENT UNBLOCK).
   void RecordUnblockedCall(const engine::CommandSpec* cmd, bool failed);
   // Blocked clients, watched keys and CLIENT PAUSE (blocking.h, transaction.h, client_pause.h).

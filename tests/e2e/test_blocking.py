@@ -87,6 +87,26 @@ class BlockingCases:
         self.assertEqual(w.read_reply(), ("*", [("$", b"k3"), ("$", b"v")]))
         self.wait_blocked(0)
 
+    def test_multi_key_wait_served_by_the_key_that_became_ready_first(self):
+        # k2 gets a value before k1 in the same transaction: the waiter is served from k2 even
+        # though k1 comes first in its arguments. The same for the other blocking pops.
+        cases = [("BLPOP", "k1", "k2", "0"),
+                 ("BLMPOP", "0", "2", "k1", "k2", "LEFT"),
+                 ("BZPOPMIN", "k1", "k2", "0"),
+                 ("BZMPOP", "0", "2", "k1", "k2", "MIN")]
+        for cmd in cases:
+            with self.subTest(cmd=cmd[0]):
+                self.admin.call("DEL", "k1", "k2")
+                w = self.block(*cmd, expect_blocked=1)
+                push = ("RPUSH", "{}", "v") if cmd[0].startswith("BL") else ("ZADD", "{}", "1", "v")
+                self.assertEqual(self.admin.call("MULTI"), OK)
+                for key in ("k2", "k1"):
+                    self.admin.call(*[a.replace("{}", key) for a in push])
+                self.assertEqual(self.admin.call("EXEC")[0], "*")
+                kind, reply = w.read_reply()
+                self.assertEqual((kind, reply[0]), ("*", ("$", b"k2")), reply)
+                self.wait_blocked(0)
+
     def test_blmove_chain_serves_every_link_in_one_round(self):
         first = self.block("BLMOVE", "a", "b", "RIGHT", "LEFT", "0", expect_blocked=1)
         second = self.block("BLMOVE", "b", "c", "RIGHT", "LEFT", "0", expect_blocked=2)
@@ -228,29 +248,12 @@ class BlockingCases:
         self.assertEqual(self.info_field("clients", "clients_in_timeout_table"), 0)
 
 
-class KeelBlocking(BlockingCases, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = tu.start_keel()
-
-    @classmethod
-    def tearDownClass(cls):
-        code = cls.server.stop()
-        if code != 0:
-            raise AssertionError("keel-server exited with %s:\n%s"
-                                 % (code, cls.server.read_log()[-4000:]))
+class KeelBlocking(tu.KeelServerCase, BlockingCases, unittest.TestCase):
+    pass
 
 
-class RedisBlocking(BlockingCases, unittest.TestCase):
+class RedisBlocking(tu.RedisServerCase, BlockingCases, unittest.TestCase):
     """The same cases against redis-server: proof that the expectations are Redis's."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = tu.start_redis()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
 
 
 if __name__ == "__main__":
