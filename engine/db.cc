@@ -57,7 +57,7 @@ size_t Db::TableOverheadBytes() const {
 Entry* Db::LookupRead(std::string_view key) {
   Entry* e = impl_->keys.Find(key);
   if (e != nullptr && impl_->Expired(e)) {
-    impl_->ExpireEntry(e);
+    if (!ks_->expiry_paused) impl_->ExpireEntry(e);
     e = nullptr;
   }
   if (e == nullptr) {
@@ -83,6 +83,13 @@ Entry* Db::LookupWrite(std::string_view key) {
 Entry* Db::Find(std::string_view key) const { return impl_->keys.Peek(key); }
 
 bool Db::IsExpired(const Entry* e) const { return impl_->Expired(e); }
+
+bool Db::ExpireIfNeeded(std::string_view key) {
+  Entry* e = impl_->keys.Peek(key);
+  if (e == nullptr || !impl_->Expired(e)) return false;
+  if (!ks_->expiry_paused) impl_->ExpireEntry(e);
+  return true;
+}
 
 // ---- String writes ----
 

@@ -43,6 +43,10 @@ class Db {
   // No expiry, no statistics: the raw table (for KEYS/SCAN filtering, tests, persistence).
   Entry* Find(std::string_view key) const;
   bool IsExpired(const Entry* e) const;  // against the keyspace's cached time
+  // Redis's expireIfNeeded on a key found by iteration (SCAN): true when the key is expired, and
+  // then it is reclaimed (unless expiry is paused), without touching its LRU or the hit/miss
+  // counters.
+  bool ExpireIfNeeded(std::string_view key);
 
   // Creates or overwrites `key` with a string value. Integer-looking values that round-trip (Redis's
   // string2ll rules, at most 20 chars) are stored with the "int" encoding. An existing expiry is kept

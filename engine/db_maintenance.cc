@@ -17,11 +17,16 @@ constexpr int kRehashBatch = 100;
 
 Entry* Db::RandomEntry() {
   // As on a Redis master: every expired key met is deleted and the search goes on, so the loop
-  // ends with a live key or an empty db. (Only a replica, which may not delete, needs a bound.)
-  for (;;) {
+  // ends with a live key or an empty db. While expiry is paused (CLIENT PAUSE) nothing may be
+  // deleted: after 100 expired keys in a row the search gives up and finds none.
+  for (int tries = 0;; tries++) {
     Entry* e = impl_->keys.FairRandom();
     if (e == nullptr) return nullptr;
     if (!e->has_expire() || !impl_->Expired(e)) return e;
+    if (ks_->expiry_paused) {
+      if (tries >= 100) return nullptr;
+      continue;
+    }
     impl_->ExpireEntry(e);
   }
 }

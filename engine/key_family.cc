@@ -13,9 +13,8 @@ Entry* LookupReadNoTouch(CommandContext& ctx, std::string_view key) {
   Db* db = ctx.db;
   Entry* e = db->Find(key);
   if (e != nullptr && db->IsExpired(e)) {
-    // LookupWrite does the lazy-expiry bookkeeping (expired_keys, the observer's DEL) and, as the
-    // key is expired, returns nullptr without touching anything.
-    e = db->LookupWrite(key);
+    db->ExpireIfNeeded(key);  // reclaims it (unless expiry is paused), touching nothing else
+    e = nullptr;
   }
   KeyspaceStats& stats = ctx.ks->stats();
   if (e == nullptr) {
@@ -24,13 +23,6 @@ Entry* LookupReadNoTouch(CommandContext& ctx, std::string_view key) {
     stats.keyspace_hits++;
   }
   return e;
-}
-
-bool ExpireIfNeeded(Db* db, std::string_view key) {
-  Entry* e = db->Find(key);
-  if (e == nullptr || !db->IsExpired(e)) return false;
-  db->LookupWrite(key);
-  return true;
 }
 
 std::optional<int> ParseIntOrReply(CommandContext& ctx, std::string_view arg,

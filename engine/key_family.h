@@ -20,10 +20,6 @@ namespace keel::engine::key_family {
 // key's LRU clock is left alone, so OBJECT IDLETIME survives these commands.
 Entry* LookupReadNoTouch(CommandContext& ctx, std::string_view key);
 
-// Redis's expireIfNeeded on a key found by iteration (SCAN): reclaims it when expired, without
-// touching its LRU or the hit/miss counters. Returns true when the key was expired.
-bool ExpireIfNeeded(Db* db, std::string_view key);
-
 // Redis's getIntFromObjectOrReply: a strict integer (string2ll) that fits an int. On failure
 // replies with `error` when given, else with Redis's default texts ("value is not an integer or
 // out of range", or "value is out of range, value must between -2147483648 and 2147483647"), and

@@ -131,6 +131,10 @@ class Keyspace {
 
   // DEBUG SET-ACTIVE-EXPIRE.
   bool active_expire_enabled = true;
+  // Set during CLIENT PAUSE: a read of an expired key finds nothing but leaves it in place, so
+  // the dataset does not change while paused (Redis's expireIfNeeded). Writes still reclaim one:
+  // they run only when the pause allows them anyway.
+  bool expiry_paused = false;
   // Set while loading an RDB or replaying the AOF: keys are then never expired (Redis's
   // keyIsExpired), so replayed commands see exactly the data they saw when they were logged.
   bool loading = false;

@@ -101,7 +101,7 @@ void ScanCommand(CommandContext& ctx) {
       const Entry* e = LookupReadNoTouch(ctx, key);
       if (!EqualsIgnoreCase(type_name, e == nullptr ? "none" : TypeName(e->type()))) continue;
     }
-    if (key_family::ExpireIfNeeded(ctx.db, key)) continue;
+    if (ctx.db->ExpireIfNeeded(key)) continue;
     if (kept != i) keys[kept] = std::move(keys[i]);
     kept++;
   }

@@ -16,11 +16,13 @@ namespace keel::server {
 void ClientPause::Pause(int64_t end_ms, Mode mode) {
   mode_ = std::max(mode_, mode);
   end_ms_ = std::max(end_ms_, end_ms);
+  server_->keyspace().expiry_paused = true;
 }
 
 void ClientPause::Unpause() {
   mode_ = Mode::kOff;
   end_ms_ = 0;
+  server_->keyspace().expiry_paused = false;
   std::vector<uint64_t> ids;
   ids.swap(postponed_);
   for (uint64_t id : ids) {

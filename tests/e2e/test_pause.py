@@ -134,6 +134,11 @@ class PauseCases:
         time.sleep(0.4)
         # Active expiry would have removed it by now.
         self.assertEqual(a.call("DBSIZE"), (":", 1))
+        # A read finds it expired but leaves it in place; so do SCAN and RANDOMKEY.
+        self.assertEqual(a.call("GET", "k"), ("$", None))
+        self.assertEqual(a.call("EXISTS", "k"), (":", 0))
+        self.assertEqual(a.call("SCAN", "0"), ("*", [("$", b"0"), ("*", [])]))
+        self.assertEqual(a.call("DBSIZE"), (":", 1))
         self.assertEqual(a.call("CLIENT", "UNPAUSE"), OK)
         self.assertTrue(tu.wait_until(lambda: a.call("DBSIZE") == (":", 0), 5))
 
@@ -159,29 +164,12 @@ class PauseCases:
         self.assertEqual(self.conn().call("PING"), ("+", b"PONG"))
 
 
-class KeelPause(PauseCases, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = tu.start_keel()
-
-    @classmethod
-    def tearDownClass(cls):
-        code = cls.server.stop()
-        if code != 0:
-            raise AssertionError("keel-server exited with %s:\n%s"
-                                 % (code, cls.server.read_log()[-4000:]))
+class KeelPause(tu.KeelServerCase, PauseCases, unittest.TestCase):
+    pass
 
 
-class RedisPause(PauseCases, unittest.TestCase):
+class RedisPause(tu.RedisServerCase, PauseCases, unittest.TestCase):
     """The same cases against redis-server: proof that the expectations are Redis's."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = tu.start_redis()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
 
 
 if __name__ == "__main__":
