@@ -91,6 +91,42 @@ def start_redis(args=(), **kw):
     return ServerProcess(REDIS_SERVER, args=list(args) + ["--enable-debug-command", "yes"], **kw)
 
 
+def stop_keel(server):
+    """Stops a keel-server; an exit status other than 0 (a crash, a sanitizer report) fails the
+    caller with the end of the server's log."""
+    code = server.stop()
+    if code != 0:
+        raise AssertionError("keel-server exited with %s:\n%s"
+                             % (code, server.read_log()[-4000:]))
+
+
+class KeelServerCase:
+    """Mixin for a TestCase whose cases run against one keel-server, `cls.server`, started with
+    KEEL_ARGS for the class and checked for a clean exit at its end."""
+
+    KEEL_ARGS = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = start_keel(args=list(cls.KEEL_ARGS))
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_keel(cls.server)
+
+
+class RedisServerCase:
+    """The same for redis-server: the cases run against it prove the expectations are Redis's."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = start_redis()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+
 def raw_exchange(port, payload, read_timeout=2.0):
     """Sends raw bytes and returns everything the server sends back until it closes the
     connection or goes quiet for read_timeout seconds."""

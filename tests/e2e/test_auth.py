@@ -20,13 +20,6 @@ WRONGPASS = ("-", b"WRONGPASS invalid username-password pair or user is disabled
 OK = ("+", b"OK")
 
 
-def stop_keel(server):
-    code = server.stop()
-    if code != 0:
-        raise AssertionError("keel-server exited with %s:\n%s"
-                             % (code, server.read_log()[-4000:]))
-
-
 class RequirePass(unittest.TestCase):
     """The same conversation with keel-server and redis-server, both started with requirepass
     on the command line; replies must be identical."""
@@ -39,7 +32,7 @@ class RequirePass(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.redis.stop()
-        stop_keel(cls.keel)
+        tu.stop_keel(cls.keel)
 
     def converse(self, *commands):
         """Runs the commands on a fresh connection to each server; returns Keel's replies after
@@ -147,7 +140,7 @@ class RequirePassAtRuntime(unittest.TestCase):
                         self.assertEqual(c.call("PING"), ("+", b"PONG"), server.binary)
         finally:
             redis_.stop()
-            stop_keel(keel)
+            tu.stop_keel(keel)
 
     def test_auth_without_a_configured_password_gets_redis_error(self):
         keel, redis_ = tu.start_pair()
@@ -165,7 +158,7 @@ class RequirePassAtRuntime(unittest.TestCase):
             self.assertEqual(replies[1][1:], [OK, WRONGPASS, ("+", b"PONG")])
         finally:
             redis_.stop()
-            stop_keel(keel)
+            tu.stop_keel(keel)
 
 
 # ---- N11: protected mode, from a client that is not on the loopback interface ----
@@ -326,7 +319,7 @@ class ProtectedMode(unittest.TestCase):
                 self.assert_allowed(server)
         finally:
             redis_.stop()
-            stop_keel(keel)
+            tu.stop_keel(keel)
 
     def test_n11_non_loopback_client_is_allowed_with_a_password(self):
         keel, redis_ = self.start_pair("--protected-mode", "yes", "--requirepass", PASSWORD)
@@ -335,7 +328,7 @@ class ProtectedMode(unittest.TestCase):
                 self.assert_allowed(server, PASSWORD)
         finally:
             redis_.stop()
-            stop_keel(keel)
+            tu.stop_keel(keel)
 
     def test_n11_non_loopback_client_is_allowed_with_protected_mode_off(self):
         keel, redis_ = self.start_pair("--protected-mode", "no")
@@ -344,7 +337,7 @@ class ProtectedMode(unittest.TestCase):
                 self.assert_allowed(server)
         finally:
             redis_.stop()
-            stop_keel(keel)
+            tu.stop_keel(keel)
 
 
 if __name__ == "__main__":

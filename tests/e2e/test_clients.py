@@ -19,13 +19,6 @@ import redis  # noqa: E402
 import keel_testutil as tu  # noqa: E402
 
 
-def stop_keel(server):
-    code = server.stop()
-    if code != 0:
-        raise AssertionError("keel-server exited with %s:\n%s"
-                             % (code, server.read_log()[-4000:]))
-
-
 def raw(client, *args):
     """Sends a command through redis-py and returns the reply without response callbacks."""
     conn = client.connection_pool.get_connection(args[0])
@@ -51,7 +44,7 @@ class ConcurrentClients(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        stop_keel(cls.keel)
+        tu.stop_keel(cls.keel)
 
     def test_200_concurrent_clients_get_correct_results(self):
         clients, rounds = 200, 75  # four commands a round
@@ -104,7 +97,7 @@ class ClientCommand(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.redis.stop()
-        stop_keel(cls.keel)
+        tu.stop_keel(cls.keel)
 
     def test_client_id_setname_getname(self):
         for server in self.servers:
@@ -283,7 +276,7 @@ class ConnectionLimits(unittest.TestCase):
             self.assertFalse(closed)
             idle.close()
         finally:
-            stop_keel(keel)
+            tu.stop_keel(keel)
 
     def test_maxclients_refuses_the_extra_connection(self):
         keel, redis_ = tu.start_pair(["--maxclients", "5"])
@@ -315,7 +308,7 @@ class ConnectionLimits(unittest.TestCase):
                     c.close()
         finally:
             redis_.stop()
-            stop_keel(keel)
+            tu.stop_keel(keel)
 
     def test_quit_replies_ok_then_closes(self):
         keel = tu.start_keel()
@@ -330,7 +323,7 @@ class ConnectionLimits(unittest.TestCase):
                     self.assertTrue(closed, server.binary)
         finally:
             redis_.stop()
-            stop_keel(keel)
+            tu.stop_keel(keel)
 
 
 class RealTools(unittest.TestCase):
@@ -340,7 +333,7 @@ class RealTools(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        stop_keel(cls.keel)
+        tu.stop_keel(cls.keel)
 
     def test_redis_benchmark_runs_every_test(self):
         cmd = ["redis-benchmark", "-p", str(self.keel.port), "-t", "set,get,incr,mset",

@@ -288,24 +288,12 @@ class EvictionCases:
         self.assertIsNone(self.r.memory_usage("missing"))
 
 
-class KeelEviction(EvictionCases, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = tu.start_keel(["--enable-debug-command", "yes"])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+class KeelEviction(tu.KeelServerCase, EvictionCases, unittest.TestCase):
+    KEEL_ARGS = ["--enable-debug-command", "yes"]
 
 
-class RedisEviction(EvictionCases, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = tu.start_redis()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+class RedisEviction(tu.RedisServerCase, EvictionCases, unittest.TestCase):
+    """The same cases against redis-server."""
 
 
 if __name__ == "__main__":

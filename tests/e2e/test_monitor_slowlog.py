@@ -20,13 +20,6 @@ import keel_testutil as tu  # noqa: E402
 LINE = re.compile(rb"^(\d+)\.(\d{6}) \[(\d+) ([^\]]+)\] (.*)$")
 
 
-def stop_keel(server):
-    code = server.stop()
-    if code != 0:
-        raise AssertionError("keel-server exited with %s:\n%s"
-                             % (code, server.read_log()[-4000:]))
-
-
 def local_addr(client):
     host, port = client.sock.getsockname()[:2]
     return ("%s:%d" % (host, port)).encode()
@@ -104,7 +97,7 @@ class MonitorMatchesRedis(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.redis.stop()
-        stop_keel(cls.keel)
+        tu.stop_keel(cls.keel)
 
     def test_lines_match_redis(self):
         keel = monitor_lines(self.keel.port, MONITOR_COMMANDS)
@@ -228,7 +221,7 @@ class SlowlogMatchesRedis(unittest.TestCase):
 
     def tearDown(self):
         self.redis.stop()
-        stop_keel(self.keel)
+        tu.stop_keel(self.keel)
 
     def both(self, *args):
         out = []
@@ -325,7 +318,7 @@ class BlockedCommands(unittest.TestCase):
                              [b"ECHO", b"BLPOP", b"RPUSH", b"PING", b"MONITOR", b"CONFIG"])
         finally:
             redis_.stop()
-            stop_keel(keel)
+            tu.stop_keel(keel)
 
 
 def fields(line):
@@ -344,7 +337,7 @@ class ClientListFields(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.redis.stop()
-        stop_keel(cls.keel)
+        tu.stop_keel(cls.keel)
 
     def info(self, port, *setup):
         with tu.RawClient(port) as c:

@@ -17,13 +17,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keel_testutil as tu  # noqa: E402
 
 
-def stop_keel(server):
-    code = server.stop()
-    if code != 0:
-        raise AssertionError("keel-server exited with %s:\n%s"
-                             % (code, server.read_log()[-4000:]))
-
-
 class Session:
     """Named raw clients of one server; each step's replies are recorded for comparison."""
 
@@ -173,7 +166,7 @@ class PubSubMatchesRedis(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.redis.stop()
-        stop_keel(cls.keel)
+        tu.stop_keel(cls.keel)
 
     def test_scenario_replies_match_redis(self):
         keel_log = scenario(self.keel.port)
@@ -190,7 +183,7 @@ class PubSubKeel(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        stop_keel(cls.keel)
+        tu.stop_keel(cls.keel)
 
     def test_many_subscribers_each_get_every_message_in_order(self):
         subs = [tu.RawClient(self.keel.port) for _ in range(20)]
@@ -318,7 +311,7 @@ class OutputBufferLimit(unittest.TestCase):
                 self.assertEqual(len(c.call("GET", "big")[1]), 3000000)
         finally:
             redis_.stop()
-            stop_keel(keel)
+            tu.stop_keel(keel)
 
     def test_soft_limit_disconnects_only_after_its_seconds(self):
         keel, redis_ = tu.start_pair()
@@ -328,7 +321,7 @@ class OutputBufferLimit(unittest.TestCase):
                     self.check_soft_limit(server)
         finally:
             redis_.stop()
-            stop_keel(keel)
+            tu.stop_keel(keel)
 
     def check_soft_limit(self, server):
         with tu.RawClient(server.port) as c:
@@ -365,7 +358,7 @@ class IdleTimeout(unittest.TestCase):
             sub.close()
             plain.close()
         finally:
-            stop_keel(keel)
+            tu.stop_keel(keel)
 
 
 if __name__ == "__main__":

@@ -278,29 +278,12 @@ class TransactionCases:
         self.assertIn(" cmd=exec ", line)
 
 
-class KeelTransactions(TransactionCases, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = tu.start_keel(["--enable-debug-command", "yes"])
-
-    @classmethod
-    def tearDownClass(cls):
-        code = cls.server.stop()
-        if code != 0:
-            raise AssertionError("keel-server exited with %s:\n%s"
-                                 % (code, cls.server.read_log()[-4000:]))
+class KeelTransactions(tu.KeelServerCase, TransactionCases, unittest.TestCase):
+    KEEL_ARGS = ["--enable-debug-command", "yes"]
 
 
-class RedisTransactions(TransactionCases, unittest.TestCase):
+class RedisTransactions(tu.RedisServerCase, TransactionCases, unittest.TestCase):
     """The same cases against redis-server: proof that the expectations are Redis's."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = tu.start_redis()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
 
 
 if __name__ == "__main__":
