@@ -21,6 +21,13 @@ struct CollectionScanOptions {
   bool use_pattern = false;
   // Redis's bound on empty buckets visited per call (count*10, saturating).
   int64_t max_iterations() const { return count > INT64_MAX / 10 ? INT64_MAX : count * 10; }
+  // Items wanted per call from a hash table of pairs (HSCAN, ZSCAN): Redis doubles COUNT for a
+  // field and its value, so COUNT counts pairs, and the bucket bound grows with it.
+  CollectionScanOptions ForPairs() const {
+    CollectionScanOptions pairs = *this;
+    pairs.count = count > INT64_MAX / 2 ? INT64_MAX : count * 2;
+    return pairs;
+  }
 };
 
 // Parses `<cmd> key cursor [MATCH pattern] [COUNT count]`. Returns nullopt after replying:

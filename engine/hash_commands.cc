@@ -116,13 +116,15 @@ void HScanCommand(CommandContext& ctx) {
     // A compact encoding is returned whole whatever the cursor, as Redis does.
     h->ForEach(add);
   } else {
-    // Redis's loop: stop at the end, after count*10 buckets, or once `count` items (a field and
-    // its value count as two) were collected.
+    // Redis's loop: stop at the end, after the bound on buckets, or once COUNT pairs were
+    // collected.
+    const CollectionScanOptions pairs = o->ForPairs();
     cursor = o->cursor;
-    int64_t max_iterations = o->max_iterations();
+    int64_t max_iterations = pairs.max_iterations();
     do {
       cursor = h->Scan(cursor, add);
-    } while (cursor != 0 && max_iterations-- > 0 && items.size() < static_cast<uint64_t>(o->count));
+    } while (cursor != 0 && max_iterations-- > 0 &&
+             items.size() < static_cast<uint64_t>(pairs.count));
   }
   AddCollectionScanReply(ctx, *o, cursor, items, 2);
 }

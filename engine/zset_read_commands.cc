@@ -118,10 +118,7 @@ void ZScanCommand(CommandContext& ctx) {
       items.emplace_back(lp.Get(p).Bytes(buf));
     }
   } else {
-    // As Redis, COUNT is doubled for a member and its score (so it counts pairs), and so is the
-    // bound on buckets visited.
-    CollectionScanOptions pairs = *o;
-    pairs.count = o->count > INT64_MAX / 2 ? INT64_MAX : o->count * 2;
+    const CollectionScanOptions pairs = o->ForPairs();
     int64_t max_iterations = pairs.max_iterations();
     cursor = o->cursor;
     do {
