@@ -3,6 +3,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,6 +84,29 @@ inline std::string Bulks(std::initializer_list<std::string_view> items) {
   std::string out = "*" + std::to_string(items.size()) + "\r\n";
   for (std::string_view s : items) out += Bulk(s);
   return out;
+}
+// The items of a flat RESP array of bulk strings (no nesting, no nulls).
+inline std::vector<std::string> Items(const std::string& resp) {
+  std::vector<std::string> out;
+  size_t pos = resp.find("\r\n") + 2;
+  while (pos < resp.size()) {
+    if (resp[pos] != '$') throw std::runtime_error("not a bulk string at " + std::to_string(pos));
+    size_t eol = resp.find("\r\n", pos);
+    size_t len = std::stoul(resp.substr(pos + 1, eol - pos - 1));
+    out.push_back(resp.substr(eol + 2, len));
+    pos = eol + 2 + len + 2;
+  }
+  return out;
+}
+// A SCAN-family reply ("*2 $n cursor *k items...") split into its cursor and items.
+struct ScanReply {
+  std::string cursor;
+  std::vector<std::string> items;
+};
+inline ScanReply ParseScanReply(const std::string& resp) {
+  size_t p = resp.find("\r\n", 4);
+  size_t eol = resp.find("\r\n", p + 2);
+  return {resp.substr(p + 2, eol - p - 2), Items(resp.substr(eol + 2))};
 }
 // OBJECT ENCODING's name for the key in db 0; empty when it does not exist.
 inline std::string EncodingOf(CommandHarness& h, std::string_view key) {

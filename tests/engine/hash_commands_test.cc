@@ -19,8 +19,11 @@ using testing::CommandHarness;
 using testing::EncodingOf;
 using testing::Err;
 using testing::Int;
+using testing::Items;
 using testing::kNil;
 using testing::kOk;
+using testing::ParseScanReply;
+using testing::ScanReply;
 
 const std::string kWrongType =
     Err("WRONGTYPE Operation against a key holding the wrong kind of value");
@@ -29,20 +32,6 @@ const std::string kSyntax = Err("ERR syntax error");
 
 bool KeyExists(CommandHarness& h, std::string_view key) {
   return h.ks().db(0).Find(key) != nullptr;
-}
-
-// Splits a flat RESP array of bulk strings (no nested arrays, no nulls) into its items.
-std::vector<std::string> Items(const std::string& reply) {
-  std::vector<std::string> out;
-  size_t pos = reply.find("\r\n") + 2;
-  while (pos < reply.size()) {
-    REQUIRE(reply[pos] == '$');
-    size_t eol = reply.find("\r\n", pos);
-    size_t len = std::stoul(reply.substr(pos + 1, eol - pos - 1));
-    out.push_back(reply.substr(eol + 2, len));
-    pos = eol + 2 + len + 2;
-  }
-  return out;
 }
 
 TEST_CASE("HSET counts new fields, HMSET replies OK, both count every pair as dirty", "[hash]") {
@@ -285,13 +274,9 @@ TEST_CASE("HSCAN over a hashtable visits every field once the cursor returns to 
   std::string cursor = "0";
   int calls = 0;
   do {
-    std::string reply = h.Run({"HSCAN", "k", cursor, "COUNT", "50"});
-    // *2\r\n$<n>\r\n<cursor>\r\n*<m>\r\n...
-    size_t p = reply.find("\r\n", 4);
-    size_t cur_start = p + 2;
-    size_t cur_end = reply.find("\r\n", cur_start);
-    cursor = reply.substr(cur_start, cur_end - cur_start);
-    std::vector<std::string> items = Items(reply.substr(cur_end + 2));
+    ScanReply page = ParseScanReply(h.Run({"HSCAN", "k", cursor, "COUNT", "50"}));
+    cursor = page.cursor;
+    const std::vector<std::string>& items = page.items;
     REQUIRE(items.size() % 2 == 0);
     for (size_t i = 0; i < items.size(); i += 2) seen.insert(items[i]);
     // COUNT counts field/value pairs, as in Redis 7.0.15, which returns 50 to 52 pairs a call

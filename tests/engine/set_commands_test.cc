@@ -19,8 +19,11 @@ using testing::CommandHarness;
 using testing::EncodingOf;
 using testing::Err;
 using testing::Int;
+using testing::Items;
 using testing::kNil;
 using testing::kOk;
+using testing::ParseScanReply;
+using testing::ScanReply;
 
 const std::string kWrongType =
     Err("WRONGTYPE Operation against a key holding the wrong kind of value");
@@ -33,19 +36,6 @@ std::set<std::string> MembersOf(CommandHarness& h, std::string_view key) {
   if (e == nullptr) return {};
   std::vector<std::string> m = e->As<SetObject>()->Members();
   return std::set<std::string>(m.begin(), m.end());
-}
-
-// Parses a flat RESP array of bulk strings (no nesting) into its items.
-std::vector<std::string> Items(const std::string& resp) {
-  std::vector<std::string> out;
-  size_t pos = resp.find("\r\n") + 2;
-  while (pos < resp.size()) {
-    size_t eol = resp.find("\r\n", pos);
-    size_t len = std::stoul(resp.substr(pos + 1, eol - pos - 1));
-    out.push_back(resp.substr(eol + 2, len));
-    pos = eol + 2 + len + 2;
-  }
-  return out;
 }
 
 void Sadd(CommandHarness& h, std::string_view key, int from, int to) {
@@ -356,13 +346,9 @@ TEST_CASE("SSCAN: intsets at once with cursor 0, hashtables by cursor, MATCH and
   std::string cursor = "0";
   int calls = 0;
   do {
-    std::string r = h.Run({"SSCAN", "big", cursor, "COUNT", "20"});
-    // *2 $<n> cursor *<k> members...
-    size_t p = r.find("\r\n", 4);
-    size_t eol = r.find("\r\n", p + 2);
-    cursor = r.substr(p + 2, eol - p - 2);
-    std::string rest = r.substr(eol + 2);
-    for (const std::string& m : Items(rest)) seen.insert(m);
+    ScanReply page = ParseScanReply(h.Run({"SSCAN", "big", cursor, "COUNT", "20"}));
+    cursor = page.cursor;
+    seen.insert(page.items.begin(), page.items.end());
     calls++;
   } while (cursor != "0");
   CHECK(seen.size() == 300);

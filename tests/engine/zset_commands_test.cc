@@ -23,6 +23,8 @@ using testing::Err;
 using testing::Int;
 using testing::kNil;
 using testing::kOk;
+using testing::ParseScanReply;
+using testing::ScanReply;
 
 const std::string kEmpty = "*0\r\n";
 const std::string kNullArray = "*-1\r\n";
@@ -324,14 +326,9 @@ TEST_CASE("ZSCAN returns a listpack whole and walks a skiplist", "[zset]") {
 
 // Counts the pairs of a ZSCAN reply and returns its cursor.
 std::string ScanPage(CommandHarness& h, std::string_view cursor, size_t* pairs) {
-  std::string r = h.Run({"ZSCAN", "z", cursor, "COUNT", "10"});
-  // *2 $n cursor *m ...
-  size_t p = r.find("\r\n", 4);
-  size_t len = std::stoul(r.substr(5, p - 5));
-  std::string next = r.substr(p + 2, len);
-  size_t q = r.find('*', p + 2 + len);
-  *pairs = std::stoul(r.substr(q + 1)) / 2;
-  return next;
+  ScanReply page = ParseScanReply(h.Run({"ZSCAN", "z", cursor, "COUNT", "10"}));
+  *pairs = page.items.size() / 2;
+  return page.cursor;
 }
 
 TEST_CASE("ZSCAN COUNT counts member/score pairs of a skiplist, and a full scan sees all",
@@ -361,18 +358,9 @@ TEST_CASE("ZSCAN returns every member present throughout while the table grows a
   std::string cursor = "0";
   int added = 0;
   do {
-    std::string r = h.Run({"ZSCAN", "z", cursor, "COUNT", "5"});
-    // *2 $n cursor *m then m bulk strings: member, score, member, score, ...
-    size_t p = r.find("\r\n", 4);
-    size_t len = std::stoul(r.substr(5, p - 5));
-    cursor = r.substr(p + 2, len);
-    size_t pos = r.find("\r\n", p + 2 + len + 2) + 2;
-    for (bool member = true; pos < r.size(); member = !member) {
-      size_t eol = r.find("\r\n", pos);
-      size_t n = std::stoul(r.substr(pos + 1, eol - pos - 1));
-      if (member) seen.insert(r.substr(eol + 2, n));
-      pos = eol + 2 + n + 2;
-    }
+    ScanReply page = ParseScanReply(h.Run({"ZSCAN", "z", cursor, "COUNT", "5"}));
+    cursor = page.cursor;
+    for (size_t i = 0; i < page.items.size(); i += 2) seen.insert(page.items[i]);  // members
     // Grow the table between calls, so the scan runs across resizes and rehashing.
     for (int j = 0; j < 40; j++, added++) {
       h.Run({"ZADD", "z", "0", "new" + std::to_string(added)});
