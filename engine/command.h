@@ -300,5 +300,8 @@ inline constexpr std::string_view kErrNotFloat = "value is not a valid float";
 inline constexpr std::string_view kErrNoSuchKey = "no such key";
 inline constexpr std::string_view kErrOutOfRange = "index out of range";
 inline constexpr std::string_view kErrDbIndex = "DB index is out of range";
+// SRANDMEMBER, HRANDFIELD and ZRANDMEMBER with a count of -2^63, which has no positive twin.
+inline constexpr std::string_view kErrRandomCountRange =
+    "value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 
 }  // namespace keel::engine

@@ -57,6 +57,11 @@ void HRandFieldCommand(CommandContext& ctx) {
       ctx.reply->AddError(kErrNotInteger);
       return;
     }
+    // N14: a count of -2^63 cannot be negated into a number of fields.
+    if (*l < -INT64_MAX) {
+      ctx.reply->AddError(kErrRandomCountRange);
+      return;
+    }
     if (ctx.argc() > 4 || (ctx.argc() == 4 && !EqualsIgnoreCase(ctx.arg(3), "withvalues"))) {
       ctx.reply->AddError(kErrSyntax);
       return;

@@ -30,8 +30,7 @@ void SRandMemberWithCount(CommandContext& ctx) {
     return;
   }
   if (*l == INT64_MIN) {
-    ctx.reply->AddError(
-        "value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+    ctx.reply->AddError(kErrRandomCountRange);
     return;
   }
   // A negative count may repeat members; a positive one returns distinct members.

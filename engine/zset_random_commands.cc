@@ -119,9 +119,7 @@ void ZRandMemberCommand(CommandContext& ctx) {
     std::optional<int64_t> l = ParseLongOrReply(ctx, ctx.arg(2));
     if (!l) return;
     if (*l < -INT64_MAX) {
-      ctx.reply->AddError(
-          "value is out of range, value must between -9223372036854775807 and "
-          "9223372036854775807");
+      ctx.reply->AddError(kErrRandomCountRange);
       return;
     }
     bool withscores = false;

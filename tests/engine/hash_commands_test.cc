@@ -213,6 +213,10 @@ TEST_CASE("HRANDFIELD argument errors, in Redis's order", "[hash]") {
         Err("ERR value is out of range"));
   CHECK(h.Run({"HRANDFIELD", "k", "-4611686018427387904", "withvalues"}) ==
         Err("ERR value is out of range"));
+  // N14: the most negative count cannot be negated.
+  CHECK(h.Run({"HRANDFIELD", "k", "-9223372036854775808"}) ==
+        Err("ERR value is out of range, value must between -9223372036854775807 and "
+            "9223372036854775807"));
   CHECK(h.Run({"HRANDFIELD", "k", "0"}) == "*0\r\n");
   // Without WITHVALUES a huge positive count is just "the whole hash", in listpack order.
   CHECK(h.Run({"HRANDFIELD", "k", "4611686018427387904"}) ==

@@ -208,7 +208,8 @@ def zrandmember(g):
     args = ["ZRANDMEMBER", g.key()]
     if g.chance(0.7):
         args.append(b"%d" % g.rng.randint(-6, 8) if g.chance(0.9) else g.pick(
-            [b"0", b"x", b"1.5", b"-1000", b"9223372036854775807"]))
+            [b"0", b"x", b"1.5", b"-1000", b"9223372036854775807", b"-9223372036854775808",
+             b"4611686018427387904"]))
         if g.chance(0.4):
             args.append(g.case(b"WITHSCORES"))
     return RandomRead(*args)
