@@ -55,9 +55,9 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_benchmark(port, pipeline, requests):
-    """One redis-benchmark run; returns {op: requests per second}."""
-    cmd = ["redis-benchmark", "-p", str(port), "-t", TESTS, "-c", str(CLIENTS), "-P",
+def run_benchmark(port, pipeline, requests, tests=TESTS):
+    """One redis-benchmark run of `tests` (comma-separated); returns {op: requests per second}."""
+    cmd = ["redis-benchmark", "-p", str(port), "-t", tests, "-c", str(CLIENTS), "-P",
            str(pipeline), "-n", str(requests), "--csv", "-q"]
     if (os.cpu_count() or 1) >= 2 and shutil.which("taskset"):
         cmd = ["taskset", "-c", "0"] + cmd
@@ -72,7 +72,7 @@ def run_benchmark(port, pipeline, requests):
             out[op] = float(fields[1])
         except ValueError:
             pass
-    missing = [op for op in OPS if op not in out]
+    missing = [op for op in OPS if op.lower() in tests.split(",") and op not in out]
     if res.returncode != 0 or missing:
         log("redis-benchmark on port %d (-P %d) exited %d, missing %s\nstdout: %s\nstderr: %s"
             % (port, pipeline, res.returncode, missing, res.stdout[-2000:], res.stderr[-2000:]))
@@ -228,8 +228,10 @@ def markdown(results):
     lines = ["| benchmark | keel | redis | keel/redis |", "|---|---:|---:|---:|"]
     for row in results["benchmarks"]:
         k, r = row["keel_median"], row["redis_median"]
+        ratio = row.get("paired_ratio")
         lines.append("| %s -P %d, ops/s | %s | %s | %s |"
-                     % (row["op"], row["pipeline"], fmt_rate(k), fmt_rate(r), fmt_ratio(k, r)))
+                     % (row["op"], row["pipeline"], fmt_rate(k), fmt_rate(r),
+                        "n/a" if ratio is None else "%.2f" % ratio))
     for row in results.get("cpu_us_per_request", []):
         k, r = row["keel"], row["redis"]
         lines.append("| server CPU -P %d, us/request | %.2f | %.2f | %s |"
@@ -249,8 +251,9 @@ def markdown(results):
     worst = max((spread(row[s + "_runs"]) for row in results["benchmarks"] for s in SIDES
                  if row[s + "_runs"]), default=0.0)
     lines.append("")
-    lines.append("Throughput cells are medians of %d runs; the widest cell's runs spread %.0f%% "
-                 "(max-min over median). Load average before/after: %.2f / %.2f."
+    lines.append("Throughput cells are medians of %d runs; a throughput ratio is the median of the "
+                 "per-round ratios of back-to-back runs of that test. The widest cell's runs spread "
+                 "%.0f%% (max-min over median). Load average before/after: %.2f / %.2f."
                  % (results["config"]["repeats"], 100 * worst, results["load_before"],
                     results["load_after"]))
     # The benchmark itself keeps both CPUs busy, so only the load before it started tells of
@@ -295,18 +298,20 @@ def main():
     try:
         for rep in range(repeats):
             for pl in PIPELINES:
-                # Alternate which server goes first, so neither always runs on a warmer machine.
-                order = SIDES if (rep + pl) % 2 == 0 else SIDES[::-1]
-                for side in order:
-                    log("run %d/%d: %s -P %d -n %d" % (rep + 1, repeats, side, pl,
-                                                       per_pipeline[pl]))
-                    cpu_before = cpu_seconds(servers[side].proc.pid)
-                    rates = run_benchmark(servers[side].port, pl, per_pipeline[pl])
-                    cpu = cpu_seconds(servers[side].proc.pid) - cpu_before
-                    cpu_runs[(side, pl)].append(1e6 * cpu / (per_pipeline[pl] * len(OPS)))
-                    for op in OPS:
-                        if op in rates:
-                            runs[(side, op, pl)].append(rates[op])
+                log("round %d/%d: -P %d -n %d, each test on both servers"
+                    % (rep + 1, repeats, pl, per_pipeline[pl]))
+                cpu = {side: 0.0 for side in SIDES}
+                for i, op in enumerate(OPS):
+                    # Each test runs on both servers back to back, the first one alternating, so
+                    # a slow moment of the machine falls on both sides of a pair.
+                    order = SIDES if (rep + i + pl) % 2 == 0 else SIDES[::-1]
+                    for side in order:
+                        cpu_before = cpu_seconds(servers[side].proc.pid)
+                        rates = run_benchmark(servers[side].port, pl, per_pipeline[pl], op.lower())
+                        cpu[side] += cpu_seconds(servers[side].proc.pid) - cpu_before
+                        runs[(side, op, pl)].append(rates.get(op))
+                for side in SIDES:
+                    cpu_runs[(side, pl)].append(1e6 * cpu[side] / (per_pipeline[pl] * len(OPS)))
     finally:
         for s in servers.values():
             s.stop()
@@ -315,9 +320,13 @@ def main():
         for op in OPS:
             row = {"op": op, "pipeline": pl}
             for side in SIDES:
-                values = runs[(side, op, pl)]
+                values = [v for v in runs[(side, op, pl)] if v is not None]
                 row[side + "_runs"] = values
                 row[side + "_median"] = statistics.median(values) if values else None
+            # The ratio is the median of the per-round ratios of the two back-to-back runs.
+            pairs = [k / r for k, r in zip(runs[("keel", op, pl)], runs[("redis", op, pl)])
+                     if k is not None and r]
+            row["paired_ratio"] = statistics.median(pairs) if pairs else None
             results["benchmarks"].append(row)
     results["cpu_us_per_request"] = [
         {"pipeline": pl, **{side: statistics.median(cpu_runs[(side, pl)]) for side in SIDES}}
