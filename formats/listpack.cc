@@ -3,18 +3,11 @@
 // byte-identical to the one Redis builds from the same elements.
 #include "formats/listpack.h"
 
-#include <cstdio>
 #include <string>
 
 namespace keel::formats {
 
 namespace {
-
-std::string Hex(uint8_t b) {
-  char buf[8];
-  std::snprintf(buf, sizeof(buf), "0x%02x", b);
-  return buf;
-}
 
 // Bytes of an element's encoding before its data (the encoding byte and any length bytes); 0 for
 // an unknown encoding byte. Unlike ListpackEncodedSizeUnsafe it reads only the first byte.
@@ -176,7 +169,8 @@ Result<size_t> ValidateListpackEntry(std::span<const uint8_t> lp, size_t offset)
   }
   const size_t header = HeaderBytes(b);
   if (header == 0) {
-    return Status::Corruption("listpack element has an unknown encoding byte " + Hex(b), offset);
+    return Status::Corruption("listpack element has an unknown encoding byte " + ByteHex(b),
+                              offset);
   }
   if (header > size - 1 - offset) {
     return Status::Corruption("listpack element's length bytes run past the end", offset);

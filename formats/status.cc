@@ -1,6 +1,7 @@
 // Rendering of Status values for logs and user-facing messages.
 #include "formats/status.h"
 
+#include <cstdio>
 #include <cstring>
 
 namespace keel {
@@ -25,6 +26,12 @@ std::string Status::ToString() const {
     out += std::strerror(rep_->err);
   }
   return out;
+}
+
+std::string ByteHex(uint8_t b) {
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "0x%02x", b);
+  return buf;
 }
 
 }  // namespace keel

@@ -106,6 +106,9 @@ class [[nodiscard]] Result {
   std::variant<T, Status> v_;
 };
 
+// A byte as "0x1f", for the messages of Corruption errors.
+std::string ByteHex(uint8_t b);
+
 #define KEEL_CONCAT_INNER_(a, b) a##b
 #define KEEL_CONCAT_(a, b) KEEL_CONCAT_INNER_(a, b)
 

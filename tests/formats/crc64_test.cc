@@ -8,8 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/formats/test_bytes.h"
+
 namespace keel::formats {
 namespace {
+
+using testing::FromHex;
 
 // The definition, one bit at a time: reflected polynomial, initial value `crc`, no final xor.
 uint64_t BitwiseCrc64(uint64_t crc, const std::string& data) {
@@ -19,14 +23,6 @@ uint64_t BitwiseCrc64(uint64_t crc, const std::string& data) {
       crc = (crc & 1) ? (crc >> 1) ^ 0x95ac9329ac4bc9b5ull : crc >> 1;
   }
   return crc;
-}
-
-std::string FromHex(const std::string& hex) {
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  }
-  return out;
 }
 
 uint64_t LittleEndian64(const std::string& bytes) {
