@@ -1,11 +1,14 @@
-// Byte helpers shared by the codec tests: hex dumps in failure messages, hex literals for golden
-// bytes (from files redis-server wrote), and strings viewed as byte spans.
+// Helpers shared by the codec tests: hex dumps in failure messages, hex literals for golden bytes
+// (from files redis-server wrote), strings viewed as byte spans, and the check of a Corruption.
 #pragma once
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
+
+#include "formats/status.h"
 
 namespace keel::formats::testing {
 
@@ -31,6 +34,15 @@ inline std::string FromHex(std::string_view hex) {
 
 inline std::span<const uint8_t> Bytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+// `s` is a Corruption at `offset`, the rendered text says so, and the message contains `words`.
+inline void CheckCorruptionAt(const Status& s, uint64_t offset, std::string_view words) {
+  INFO(s.ToString());
+  REQUIRE(s.IsCorruption());
+  CHECK(s.offset() == offset);
+  CHECK(s.ToString().find("at offset " + std::to_string(offset)) != std::string::npos);
+  CHECK(s.message().find(words) != std::string_view::npos);
 }
 
 }  // namespace keel::formats::testing

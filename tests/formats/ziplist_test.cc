@@ -17,6 +17,7 @@ namespace keel::formats {
 namespace {
 
 using testing::Bytes;
+using testing::CheckCorruptionAt;
 using testing::FromHex;
 using testing::Hex;
 
@@ -283,12 +284,7 @@ TEST_CASE("a count of 65535 is unknown and the entries are walked", "[ziplist]")
 }
 
 void CheckCorrupt(const std::string& zl, uint64_t offset, std::string_view words) {
-  Status s = ValidateZiplist(Bytes(zl));
-  INFO(s.ToString());
-  REQUIRE(s.IsCorruption());
-  CHECK(s.offset() == offset);
-  CHECK(s.ToString().find("at offset " + std::to_string(offset)) != std::string::npos);
-  CHECK(s.message().find(words) != std::string_view::npos);
+  CheckCorruptionAt(ValidateZiplist(Bytes(zl)), offset, words);
   // The visitor walk fails the same way.
   Status walked = ForEachZiplistEntry(Bytes(zl), [](const ZiplistEntry&) { return Status::Ok(); });
   CHECK(walked.IsCorruption());

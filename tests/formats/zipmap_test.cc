@@ -16,6 +16,7 @@ namespace keel::formats {
 namespace {
 
 using testing::Bytes;
+using testing::CheckCorruptionAt;
 using testing::Hex;
 
 void PutLength(std::string* out, size_t n) {
@@ -119,12 +120,7 @@ TEST_CASE("a zmlen of 254 is unknown and the pairs are walked", "[zipmap]") {
 }
 
 void CheckCorrupt(const std::string& zm, uint64_t offset, std::string_view words) {
-  Status s = ValidateZipmap(Bytes(zm));
-  INFO(s.ToString());
-  REQUIRE(s.IsCorruption());
-  CHECK(s.offset() == offset);
-  CHECK(s.ToString().find("at offset " + std::to_string(offset)) != std::string::npos);
-  CHECK(s.message().find(words) != std::string_view::npos);
+  CheckCorruptionAt(ValidateZipmap(Bytes(zm)), offset, words);
   Status walked = ForEachZipmapPair(Bytes(zm), [](const ZipmapPair&) { return Status::Ok(); });
   CHECK(walked.IsCorruption());
   CHECK(walked.offset() == offset);
