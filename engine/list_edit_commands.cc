@@ -166,67 +166,40 @@ void LTrimCommand(CommandContext& ctx) {
   ctx.reply->AddOk();
 }
 
+// LPUSH, RPUSH, LPUSHX and RPUSHX differ only in name, handler, version, summary and when they
+// began to take several elements.
+SpecInit PushSpec(const char* name, CommandHandler handler, const char* since, const char* summary,
+                  const char* multiple_since) {
+  return {.name = name,
+          .arity = -3,
+          .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
+          .first_key = 1,
+          .last_key = 1,
+          .key_step = 1,
+          .handler = handler,
+          .since = since,
+          .summary = summary,
+          .complexity = "O(1) for each element added, so O(N) to add N elements when the command is "
+                        "called with multiple arguments.",
+          .syntax = "key element [element ...]",
+          .key_flags = kKeyRW | kKeyInsert,
+          .history = {{multiple_since, "Accepts multiple `element` arguments."}}};
+}
+
 }  // namespace
 
 void RegisterListEditCommands(CommandTable& table) {
-  constexpr const char* kPushComplexity =
-      "O(1) for each element added, so O(N) to add N elements when the command is called with "
-      "multiple arguments.";
   AddCommands(
       table, "list",
       {
-          {.name = "lpush",
-           .arity = -3,
-           .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
-           .first_key = 1,
-           .last_key = 1,
-           .key_step = 1,
-           .handler = LPushCommand,
-           .since = "1.0.0",
-           .summary = "Prepend one or multiple elements to a list",
-           .complexity = kPushComplexity,
-           .syntax = "key element [element ...]",
-           .key_flags = kKeyRW | kKeyInsert,
-           .history = {{"2.4.0", "Accepts multiple `element` arguments."}}},
-          {.name = "rpush",
-           .arity = -3,
-           .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
-           .first_key = 1,
-           .last_key = 1,
-           .key_step = 1,
-           .handler = RPushCommand,
-           .since = "1.0.0",
-           .summary = "Append one or multiple elements to a list",
-           .complexity = kPushComplexity,
-           .syntax = "key element [element ...]",
-           .key_flags = kKeyRW | kKeyInsert,
-           .history = {{"2.4.0", "Accepts multiple `element` arguments."}}},
-          {.name = "lpushx",
-           .arity = -3,
-           .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
-           .first_key = 1,
-           .last_key = 1,
-           .key_step = 1,
-           .handler = LPushXCommand,
-           .since = "2.2.0",
-           .summary = "Prepend an element to a list, only if the list exists",
-           .complexity = kPushComplexity,
-           .syntax = "key element [element ...]",
-           .key_flags = kKeyRW | kKeyInsert,
-           .history = {{"4.0.0", "Accepts multiple `element` arguments."}}},
-          {.name = "rpushx",
-           .arity = -3,
-           .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
-           .first_key = 1,
-           .last_key = 1,
-           .key_step = 1,
-           .handler = RPushXCommand,
-           .since = "2.2.0",
-           .summary = "Append an element to a list, only if the list exists",
-           .complexity = kPushComplexity,
-           .syntax = "key element [element ...]",
-           .key_flags = kKeyRW | kKeyInsert,
-           .history = {{"4.0.0", "Accepts multiple `element` arguments."}}},
+          PushSpec("lpush", LPushCommand, "1.0.0", "Prepend one or multiple elements to a list",
+                   "2.4.0"),
+          PushSpec("rpush", RPushCommand, "1.0.0", "Append one or multiple elements to a list",
+                   "2.4.0"),
+          PushSpec("lpushx", LPushXCommand, "2.2.0",
+                   "Prepend an element to a list, only if the list exists", "4.0.0"),
+          PushSpec("rpushx", RPushXCommand, "2.2.0",
+                   "Append an element to a list, only if the list exists", "4.0.0"),
           {.name = "linsert",
            .arity = 5,
            .flags = kCmdWrite | kCmdDenyOom,

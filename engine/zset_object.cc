@@ -400,6 +400,18 @@ ZSetCursor WalkToRange(ZSetCursor c, bool forward, const Range& r, KeyFn key) {
   return ZSetCursor();
 }
 
+// Redis's zzlDeleteRangeByScore / ByLex loop: deletes member/score pairs from `e` on while
+// `in_range(e)` holds; returns how many pairs went.
+template <typename InRange>
+size_t DeletePairsWhile(Listpack& l, Listpack::Pos e, InRange in_range) {
+  size_t removed = 0;
+  while (e != Listpack::kNone && in_range(e)) {
+    e = l.DeleteRange(e, 2);
+    removed++;
+  }
+  return removed;
+}
+
 double ScoreOf(const ZSetCursor& c, char (&)[24]) { return c.Score(); }
 std::string_view MemberOf(const ZSetCursor& c, char (&buf)[24]) { return c.Member(buf); }
 
@@ -481,13 +493,9 @@ size_t ZSetObject::DeleteRangeByScore(const ScoreRange& r) {
     return n;
   }
   Listpack& l = lp();
-  size_t removed = 0;
-  Listpack::Pos e = FirstInRange(r).pos_;
-  while (e != Listpack::kNone && r.LteMax(ListpackScore(l.Get(l.Next(e))))) {
-    e = l.DeleteRange(e, 2);
-    removed++;
-  }
-  return removed;
+  return DeletePairsWhile(l, FirstInRange(r).pos_, [&](Listpack::Pos e) {
+    return r.LteMax(ListpackScore(l.Get(l.Next(e))));
+  });
 }
 
 size_t ZSetObject::DeleteRangeByLex(const LexRange& r) {
@@ -498,14 +506,10 @@ size_t ZSetObject::DeleteRangeByLex(const LexRange& r) {
     return n;
   }
   Listpack& l = lp();
-  size_t removed = 0;
-  char buf[24];
-  Listpack::Pos e = FirstInLexRange(r).pos_;
-  while (e != Listpack::kNone && r.LteMax(l.Get(e).Bytes(buf))) {
-    e = l.DeleteRange(e, 2);
-    removed++;
-  }
-  return removed;
+  return DeletePairsWhile(l, FirstInLexRange(r).pos_, [&](Listpack::Pos e) {
+    char buf[24];
+    return r.LteMax(l.Get(e).Bytes(buf));
+  });
 }
 
 void ZSetObject::RandomElement(std::string_view* member, double* score, char (&buf)[24]) {

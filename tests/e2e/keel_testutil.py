@@ -100,7 +100,17 @@ def stop_keel(server):
                              % (code, server.read_log()[-4000:]))
 
 
-class KeelServerCase:
+class ServerCase:
+    """What KeelServerCase and RedisServerCase share: connections to `cls.server`."""
+
+    def conn(self):
+        """A raw connection to the server, closed when the test ends."""
+        c = RawClient(self.server.port)
+        self.addCleanup(c.close)
+        return c
+
+
+class KeelServerCase(ServerCase):
     """Mixin for a TestCase whose cases run against one keel-server, `cls.server`, started with
     KEEL_ARGS for the class and checked for a clean exit at its end."""
 
@@ -115,7 +125,7 @@ class KeelServerCase:
         stop_keel(cls.server)
 
 
-class RedisServerCase:
+class RedisServerCase(ServerCase):
     """The same for redis-server: the cases run against it prove the expectations are Redis's."""
 
     @classmethod
@@ -125,6 +135,21 @@ class RedisServerCase:
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
+
+
+class PairCase:
+    """Mixin for a TestCase comparing keel-server with redis-server: `cls.keel` and `cls.redis`,
+    started for the class with the same arguments (start_pair) and stopped at its end, Keel
+    checked for a clean exit."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.keel, cls.redis = start_pair()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.redis.stop()
+        stop_keel(cls.keel)
 
 
 def raw_exchange(port, payload, read_timeout=2.0):

@@ -22,11 +22,6 @@ class BlockingCases:
 
     server = None
 
-    def conn(self):
-        c = tu.RawClient(self.server.port)
-        self.addCleanup(c.close)
-        return c
-
     def setUp(self):
         self.admin = self.conn()
         self.assertEqual(self.admin.call("FLUSHALL"), OK)

@@ -145,16 +145,7 @@ class InfoCommand(unittest.TestCase):
                       + "\n".join("# %s: %s" % (t, " ".join(f)) for t, f in missing.items()))
 
 
-class ConfigCommand(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.keel, cls.redis = tu.start_pair()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.redis.stop()
-        tu.stop_keel(cls.keel)
-
+class ConfigCommand(tu.PairCase, unittest.TestCase):
     def test_config_get_star_returns_the_options(self):
         keel = self.keel.client().config_get("*")
         redis_ = self.redis.client().config_get("*")
@@ -287,16 +278,7 @@ def info_sections_on(c, *sections):
     return out
 
 
-class CommandCommand(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.keel, cls.redis = tu.start_pair()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.redis.stop()
-        tu.stop_keel(cls.keel)
-
+class CommandCommand(tu.PairCase, unittest.TestCase):
     def call_both(self, *args):
         with tu.RawClient(self.keel.port) as a, tu.RawClient(self.redis.port) as b:
             return a.call(*args), b.call(*args)

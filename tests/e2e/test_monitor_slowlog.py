@@ -89,16 +89,7 @@ MONITOR_COMMANDS = [
 ]
 
 
-class MonitorMatchesRedis(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.keel, cls.redis = tu.start_pair()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.redis.stop()
-        tu.stop_keel(cls.keel)
-
+class MonitorMatchesRedis(tu.PairCase, unittest.TestCase):
     def test_lines_match_redis(self):
         keel = monitor_lines(self.keel.port, MONITOR_COMMANDS)
         redis_ = monitor_lines(self.redis.port, MONITOR_COMMANDS)
@@ -329,16 +320,7 @@ def names(line):
     return [item.split("=", 1)[0] for item in line.split(" ")]
 
 
-class ClientListFields(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.keel, cls.redis = tu.start_pair()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.redis.stop()
-        tu.stop_keel(cls.keel)
-
+class ClientListFields(tu.PairCase, unittest.TestCase):
     def info(self, port, *setup):
         with tu.RawClient(port) as c:
             for args in setup:

@@ -23,11 +23,6 @@ class PauseCases:
 
     server = None
 
-    def conn(self):
-        c = tu.RawClient(self.server.port)
-        self.addCleanup(c.close)
-        return c
-
     def setUp(self):
         self.admin = self.conn()
         self.assertEqual(self.admin.call("CLIENT", "UNPAUSE"), OK)

@@ -158,16 +158,7 @@ def scenario(port):
     return s.log
 
 
-class PubSubMatchesRedis(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.keel, cls.redis = tu.start_pair()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.redis.stop()
-        tu.stop_keel(cls.keel)
-
+class PubSubMatchesRedis(tu.PairCase, unittest.TestCase):
     def test_scenario_replies_match_redis(self):
         keel_log = scenario(self.keel.port)
         redis_log = scenario(self.redis.port)

@@ -24,11 +24,6 @@ class TransactionCases:
 
     server = None
 
-    def conn(self):
-        c = tu.RawClient(self.server.port)
-        self.addCleanup(c.close)
-        return c
-
     def setUp(self):
         c = self.conn()
         self.assertEqual(c.call("FLUSHALL"), OK)
