@@ -179,8 +179,9 @@ SpecInit PushSpec(const char* name, CommandHandler handler, const char* since, c
           .handler = handler,
           .since = since,
           .summary = summary,
-          .complexity = "O(1) for each element added, so O(N) to add N elements when the command is "
-                        "called with multiple arguments.",
+          .complexity =
+              "O(1) for each element added, so O(N) to add N elements when the command is "
+              "called with multiple arguments.",
           .syntax = "key element [element ...]",
           .key_flags = kKeyRW | kKeyInsert,
           .history = {{multiple_since, "Accepts multiple `element` arguments."}}};
