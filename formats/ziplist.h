@@ -1,8 +1,8 @@
 // Decoder of Redis's ziplist, the legacy compact list that RDB files written before Redis 7.0 use
 // for small lists, sorted sets and hashes (RDB types 10, 12, 13) and quicklist nodes (14). Keel
-// never writes ziplists: it validates them and reads their entries, and the RDB loader turns them
-// into listpacks. Pure functions over bytes; docs/formats/ziplist.md has the grammar and an
-// example.
+// writes ziplists only in version-9 RDB files (formats/ziplist_builder.h); here it validates them
+// and reads their entries, and the RDB loader turns them into listpacks. Pure functions over
+// bytes; docs/formats/ziplist.md has the grammar and an example.
 #pragma once
 
 #include <cstddef>
