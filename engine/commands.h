@@ -17,6 +17,7 @@ void RegisterSetCommands(CommandTable& table);     // set_commands.cc
 void RegisterZSetCommands(CommandTable& table);    // zset_commands.cc
 void RegisterSortCommands(CommandTable& table);    // sort_commands.cc: SORT SORT_RO
 void RegisterObjectCommands(CommandTable& table);  // object_commands.cc: OBJECT, MEMORY USAGE
+void RegisterDumpCommands(CommandTable& table);    // dump_commands.cc: DUMP RESTORE
 
 inline void RegisterEngineCommands(CommandTable& table) {
   RegisterStringCommands(table);
@@ -30,6 +31,7 @@ inline void RegisterEngineCommands(CommandTable& table) {
   RegisterZSetCommands(table);
   RegisterSortCommands(table);
   RegisterObjectCommands(table);
+  RegisterDumpCommands(table);
 }
 
 }  // namespace keel::engine

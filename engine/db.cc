@@ -3,6 +3,7 @@
 // relinked in both tables through Impl::Relocate, so the expiry table never holds a stale pointer.
 #include "engine/db.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "engine/db_impl.h"
@@ -178,6 +179,27 @@ Entry* Db::SetObject(std::string_view key, ObjType type, std::unique_ptr<Object>
 }
 
 void Db::SignalModified(std::string_view key) { impl_->Modified(key); }
+
+void Db::Reserve(size_t keys, size_t expires) {
+  impl_->keys.Expand(keys);
+  impl_->expires.Expand(expires);
+}
+
+void Db::Prefetch(std::span<const std::string_view> keys) const {
+  const KeyDict& d = impl_->keys;
+  // The hashes first, then the bucket reads in a tight loop: a loop of a few instructions keeps
+  // many of those misses in flight at once, where hashing between them would not.
+  constexpr size_t kChunk = 64;
+  uint64_t hashes[kChunk];
+  for (size_t start = 0; start < keys.size(); start += kChunk) {
+    const size_t n = std::min(kChunk, keys.size() - start);
+    for (size_t i = 0; i < n; i++) hashes[i] = KeyDict::Hash(keys[start + i]);
+    // While rehashing, lookups read both tables.
+    for (int t = 0; t < (d.rehashing() ? 2 : 1); t++) {
+      for (size_t i = 0; i < n; i++) __builtin_prefetch(d.bucket(t, hashes[i]));
+    }
+  }
+}
 
 std::string* Db::MutableString(Entry*& e) {
   impl_->Modified(EntryOps::Key(e));

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,6 +74,13 @@ class Db {
   // WATCHes on the key. Db's own write operations (string writes, deletes, expiry, rename, move,
   // copy, AddObject/SetObject) signal by themselves.
   void SignalModified(std::string_view key);
+  // Presizes the tables for `keys` keys of which `expires` are volatile (RDB loading's RESIZEDB,
+  // Redis's dictExpand), so loading does not rehash. A size below the current count is ignored.
+  void Reserve(size_t keys, size_t expires);
+  // Starts loading the buckets of `keys`, and the first entry of each, which inserts or lookups
+  // of those keys read. Bulk loaders call it for a batch of keys, then insert them, so the
+  // batch's cache misses overlap instead of following one another.
+  void Prefetch(std::span<const std::string_view> keys) const;
 
   bool Delete(std::string_view key);  // true when the key existed (expired or not)
   void DeleteEntry(Entry* e);

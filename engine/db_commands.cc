@@ -53,6 +53,7 @@ void FlushAllCommand(CommandContext& ctx) {
   size_t removed = 0;
   for (int i = 0; i < ctx.ks->num_dbs(); ++i) removed += ctx.ks->db(i).Clear();
   ctx.ks->dirty += removed;
+  if (ctx.ks->after_flushall) ctx.ks->after_flushall();
   ctx.reply->AddOk();
 }
 

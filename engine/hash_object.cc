@@ -117,6 +117,8 @@ HashObject::HashObject() {
   new (&listpack_) Listpack();
 }
 
+HashObject::HashObject(Listpack pairs) { new (&listpack_) Listpack(std::move(pairs)); }
+
 HashObject::~HashObject() {
   if (is_listpack()) {
     listpack_.~Listpack();

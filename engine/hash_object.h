@@ -41,6 +41,8 @@ class HashObject final : public Object {
   using PairFn = std::function<void(std::string_view field, std::string_view value)>;
 
   HashObject();  // an empty listpack, as Redis's createHashObject
+  // Adopts a listpack of field, value pairs with unique fields (RDB loading and RESTORE).
+  explicit HashObject(Listpack pairs);
   ~HashObject() override;
   HashObject(const HashObject&) = delete;
   HashObject& operator=(const HashObject&) = delete;

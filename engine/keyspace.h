@@ -166,6 +166,9 @@ class Keyspace {
   // used_memory with a fake.
   std::function<size_t()> used_memory;
   std::function<size_t()> not_counted_memory;
+  // Called by FLUSHALL after the keys are gone: the server stops a background save and, when
+  // save points exist, writes the now empty snapshot, as Redis's flushAllDataAndResetRDB does.
+  std::function<void()> after_flushall;
   // Set by the server (MEMORY STATS, MEMORY DOCTOR); when empty those report zeros.
   std::function<ServerMemoryFigures()> server_memory;
 

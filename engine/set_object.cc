@@ -67,6 +67,12 @@ std::unique_ptr<SetObject> SetObject::CreateFor(std::string_view first_member) {
   return ParseInt64(first_member) ? CreateIntset() : CreateHashtable();
 }
 
+std::unique_ptr<SetObject> SetObject::FromIntset(Intset members) {
+  std::unique_ptr<SetObject> s(new SetObject());
+  s->rep_.intset = std::move(members);
+  return s;
+}
+
 SetObject::~SetObject() {
   if (is_intset()) {
     rep_.intset.~Intset();

@@ -48,6 +48,8 @@ class SetObject final : public Object {
   static std::unique_ptr<SetObject> CreateHashtable();
   // Redis's setTypeCreate: an empty set of the encoding that can hold `first_member`.
   static std::unique_ptr<SetObject> CreateFor(std::string_view first_member);
+  // Adopts an intset (RDB loading and RESTORE).
+  static std::unique_ptr<SetObject> FromIntset(Intset members);
 
   ~SetObject() override;
   SetObject(const SetObject&) = delete;

@@ -127,6 +127,12 @@ std::unique_ptr<ZSetObject> ZSetObject::CreateListpack() {
   return z;
 }
 
+std::unique_ptr<ZSetObject> ZSetObject::FromListpack(Listpack pairs) {
+  std::unique_ptr<ZSetObject> z(new ZSetObject());
+  new (&z->rep_.lp) Listpack(std::move(pairs));
+  return z;
+}
+
 std::unique_ptr<ZSetObject> ZSetObject::CreateSkiplist(size_t size_hint) {
   std::unique_ptr<ZSetObject> z(new ZSetObject());
   z->rep_.tagged = reinterpret_cast<uintptr_t>(new SkiplistRep()) | kSkiplistTag;

@@ -70,6 +70,9 @@ class ZSetObject final : public Object {
   enum class Encoding : uint8_t { kListpack, kSkiplist };
 
   static std::unique_ptr<ZSetObject> CreateListpack();
+  // Adopts a listpack of member, score pairs in Redis's order with unique members (RDB loading
+  // and RESTORE).
+  static std::unique_ptr<ZSetObject> FromListpack(Listpack pairs);
   // A skiplist whose Dict is presized for `size_hint` members.
   static std::unique_ptr<ZSetObject> CreateSkiplist(size_t size_hint = 0);
 
