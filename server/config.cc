@@ -179,6 +179,12 @@ Status ConfigStore::LoadText(std::string_view text, LoadState& state) {
         return FatalAtLine(line_number, line, "wrong number of arguments");
       }
       std::vector<std::string> args(words->begin() + 1, words->end());
+      // A multi-word option given as one quoted word (`save "3600 1"`, `--save "3600 1"`) is
+      // split on spaces, as Redis 7.0 does for compatibility with older files.
+      if ((def.flags & kOptionMultiArg) != 0 && args.size() == 1 &&
+          args[0].find(' ') != std::string::npos) {
+        args = SplitOnSpaces(args[0]);
+      }
       Status s = def.set(config_, args, state.ctx);
       if (!s.ok()) return FatalAtLine(line_number, line, s.message());
     } else if (name == "include" && words->size() == 2) {

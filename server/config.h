@@ -92,6 +92,10 @@ struct Config {
   std::string dir;  // absolute working directory; ConfigStore fills it in
   std::vector<SavePoint> save = {{3600, 1}, {300, 100}, {60, 10000}};
   std::string dbfilename = "dump.rdb";
+  bool rdbcompression = true;
+  bool rdbchecksum = true;
+  bool stop_writes_on_bgsave_error = true;
+  int64_t rdb_zstd_level = 0;  // Keel's: > 0 wraps snapshots in a zstd frame of this level
   bool appendonly = false;
   AppendFsync appendfsync = AppendFsync::kEverysec;
 };

@@ -417,6 +417,10 @@ std::vector<OptionDef> MakeOptions() {
   o.push_back(DirOption());
   o.push_back(SaveOption());
   o.push_back(StringOption("dbfilename", kOptionProtected, &Config::dbfilename, ValidDbFilename));
+  o.push_back(BoolOption("rdbcompression", 0, &Config::rdbcompression));
+  o.push_back(BoolOption("rdbchecksum", kOptionImmutable, &Config::rdbchecksum));
+  o.push_back(BoolOption("stop-writes-on-bgsave-error", 0, &Config::stop_writes_on_bgsave_error));
+  o.push_back(IntegerOption("rdb-zstd-level", 0, &Config::rdb_zstd_level, 0, 22));
   o.push_back(BoolOption("appendonly", 0, &Config::appendonly));
   o.push_back(EnumOption<AppendFsync>("appendfsync", 0, &Config::appendfsync,
                                       {{"everysec", AppendFsync::kEverysec},

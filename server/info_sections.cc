@@ -18,6 +18,7 @@
 #include "server/client.h"
 #include "server/client_pause.h"
 #include "server/server.h"
+#include "server/snapshots.h"
 #include "server/version.h"
 
 namespace keel::server {
@@ -200,7 +201,7 @@ void MemorySection(Server& s, InfoWriter& w) {
 }
 
 void PersistenceSection(Server& s, InfoWriter& w) {
-  // No snapshots or AOF yet: never loading, never forked, every status "ok".
+  // No AOF yet: its fields keep their idle values.
   w.Section("Persistence");
   w.Field("loading", 0);
   w.Field("async_loading", 0);
@@ -210,16 +211,7 @@ void PersistenceSection(Server& s, InfoWriter& w) {
   w.FieldF("current_fork_perc", 0.0);
   w.Field("current_save_keys_processed", 0);
   w.Field("current_save_keys_total", 0);
-  w.Field("rdb_changes_since_last_save", s.keyspace().dirty);
-  w.Field("rdb_bgsave_in_progress", 0);
-  w.Field("rdb_last_save_time", s.start_time_ms() / 1000);
-  w.Field("rdb_last_bgsave_status", "ok");
-  w.Field("rdb_last_bgsave_time_sec", -1);
-  w.Field("rdb_current_bgsave_time_sec", -1);
-  w.Field("rdb_saves", 0);
-  w.Field("rdb_last_cow_size", 0);
-  w.Field("rdb_last_load_keys_expired", 0);
-  w.Field("rdb_last_load_keys_loaded", 0);
+  s.snapshots().WriteInfo(w);
   w.Field("aof_enabled", 0);
   w.Field("aof_rewrite_in_progress", 0);
   w.Field("aof_rewrite_scheduled", 0);
@@ -272,8 +264,8 @@ void StatsSection(Server& s, InfoWriter& w) {
   w.Field("pubsub_channels", static_cast<uint64_t>(pubsub.NumActive(PubSubKind::kChannel)));
   w.Field("pubsub_patterns", static_cast<uint64_t>(pubsub.NumActive(PubSubKind::kPattern)));
   w.Field("pubsubshard_channels", static_cast<uint64_t>(pubsub.NumActive(PubSubKind::kShard)));
-  w.Field("latest_fork_usec", 0);
-  w.Field("total_forks", 0);
+  w.Field("latest_fork_usec", s.snapshots().latest_fork_us());
+  w.Field("total_forks", s.snapshots().total_forks());
   w.Field("migrate_cached_sockets", 0);
   w.Field("slave_expires_tracked_keys", 0);
   w.Field("active_defrag_hits", 0);

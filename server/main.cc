@@ -15,6 +15,7 @@
 #include "server/config.h"
 #include "server/log.h"
 #include "server/server.h"
+#include "server/snapshots.h"
 #include "server/version.h"
 
 namespace {
@@ -126,6 +127,13 @@ int main(int argc, char** argv) {
   s = server.Start();
   if (!s.ok()) {
     keel::server::Log(LogLevel::kWarning, "%s", s.ToString().c_str());
+    return 1;
+  }
+  // Listening already, as Redis does; connections wait in the backlog until the data is loaded.
+  s = server.snapshots().LoadAtStartup();
+  if (!s.ok()) {
+    keel::server::Log(LogLevel::kWarning, "%.*s", static_cast<int>(s.message().size()),
+                      s.message().data());
     return 1;
   }
   if (cfg.daemonize || !cfg.pidfile.empty()) {

@@ -23,6 +23,7 @@
 #include "server/client_pause.h"
 #include "server/keyspace_events.h"
 #include "server/log.h"
+#include "server/snapshots.h"
 #include "server/transaction.h"
 
 namespace keel::server {
@@ -97,6 +98,25 @@ bool RefusedForMemory(engine::Keyspace& ks, const Client& client, const engine::
   return multi.active && !is("discard") && !is("quit") && !is("reset");
 }
 
+// Redis's writeCommandsDeniedByDiskError step: after a failed background save (with
+// stop-writes-on-bgsave-error and save points), writes, an EXEC with a write queued, and PING are
+// refused so that a client notices the data is no longer being persisted.
+bool RefusedForDiskError(const Snapshots& snapshots, const Client& client,
+                         const engine::CommandSpec& cmd) {
+  if (!snapshots.WritesRefused()) return false;
+  bool top = cmd.parent == nullptr;
+  if (cmd.flags & engine::kCmdWrite) return true;
+  if (top && cmd.name == "exec") return (client.multi().cmd_flags & engine::kCmdWrite) != 0;
+  return top && cmd.name == "ping";
+}
+
+constexpr std::string_view kMisconfRdb =
+    "-MISCONF Keel is configured to save RDB snapshots, but it's currently unable to persist to "
+    "disk. Commands that may modify the data set are disabled, because this instance is "
+    "configured to report errors during writes if RDB snapshotting fails "
+    "(stop-writes-on-bgsave-error option). Please check the Keel logs for details about the RDB "
+    "error.";
+
 }  // namespace
 
 double ServerStats::Metric::Average() const {
@@ -126,6 +146,16 @@ Server::Server(std::unique_ptr<ConfigStore> config)
   blocked_clients_ = std::make_unique<BlockedClients>(this);
   watched_keys_ = std::make_unique<WatchedKeys>(keyspace_->num_dbs());
   client_pause_ = std::make_unique<ClientPause>(this);
+  snapshots_ = std::make_unique<Snapshots>(this);
+  keyspace_->after_flushall = [this] {
+    if (snapshots_->child_running()) snapshots_->KillChild();
+    if (!snapshots_->SavePointsConfigured()) return;
+    // The empty snapshot replaces the old one; the flush itself still counts as changes.
+    uint64_t dirty = keyspace_->dirty;
+    Status ignored = snapshots_->SaveNow();
+    (void)ignored;
+    keyspace_->dirty = dirty;
+  };
   keyspace_events_ = std::make_unique<KeyspaceEvents>(watched_keys_.get(), blocked_clients_.get());
   keyspace_->set_observer(keyspace_events_.get());
   engine::RegisterEngineCommands(commands_);
@@ -138,6 +168,7 @@ Server::Server(std::unique_ptr<ConfigStore> config)
   RegisterMonitorCommand(commands_);
   RegisterResetCommand(commands_);
   RegisterTransactionCommands(commands_);
+  RegisterPersistenceCommands(commands_);
   command_stats_.Build(commands_);
   run_id_ = RandomHex(40);
   InstallConfigHooks();
@@ -191,7 +222,11 @@ Status Server::Start() {
   KEEL_RETURN_IF_ERROR(loop_->HandleSignals([this](int signo) {
     Log(LogLevel::kWarning, "Received %s scheduling shutdown...",
         signo == SIGINT ? "SIGINT" : "SIGTERM");
-    Shutdown("signal");
+    if (!Shutdown("signal")) {
+      Log(LogLevel::kWarning,
+          "SIGTERM received but errors trying to shut down the server, check the logs for more "
+          "information");
+    }
   }));
   start_time_ms_ = clock_->NowMs();
   used_memory_startup_ = engine::UsedMemory();
@@ -205,15 +240,35 @@ Status Server::Run() {
   return s;
 }
 
-void Server::Shutdown(std::string_view reason) {
-  if (shutting_down_) return;
-  shutting_down_ = true;
+bool Server::Shutdown(std::string_view reason, ShutdownMode mode) {
+  if (shutting_down_) return true;
   Log(LogLevel::kWarning, "User requested shutdown (%.*s)...", static_cast<int>(reason.size()),
       reason.data());
+  // Redis's prepareForShutdown: a running background save is abandoned, then the final snapshot
+  // is written when save points exist (or SHUTDOWN SAVE asks); if it fails, the server stays up
+  // unless FORCE.
+  if (snapshots_->child_running()) {
+    Log(LogLevel::kWarning, "There is a child saving an .rdb. Killing it!");
+    snapshots_->KillChild();
+  }
+  bool save = mode.save || (snapshots_->SavePointsConfigured() && !mode.nosave);
+  if (save) {
+    Log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
+    Status s = snapshots_->SaveNow();
+    if (!s.ok()) {
+      if (!mode.force) {
+        Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
+        return false;
+      }
+      Log(LogLevel::kWarning, "Error trying to save the DB. Exit anyway.");
+    }
+  }
+  shutting_down_ = true;
   for (int fd : listeners_) close(fd);
   listeners_.clear();
   if (!config().pidfile.empty()) unlink(config().pidfile.c_str());
   loop_->Stop();
+  return true;
 }
 
 bool Server::AuthRequired(const Client& client) const {
@@ -311,6 +366,9 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
       if (cmd_stats != nullptr) cmd_stats->rejected_calls++;
     } else if (RefusedForMemory(*keyspace_, client, *cmd, client_pause_->writes_paused())) {
       reply.AddError("-OOM command not allowed when used memory > 'maxmemory'.");
+      if (cmd_stats != nullptr) cmd_stats->rejected_calls++;
+    } else if (RefusedForDiskError(*snapshots_, client, *cmd)) {
+      reply.AddError(kMisconfRdb);
       if (cmd_stats != nullptr) cmd_stats->rejected_calls++;
     } else if (std::string refusal = ModeRestriction(client, *cmd); !refusal.empty()) {
       reply.AddError(refusal);
@@ -448,6 +506,7 @@ void Server::Cron() {
     keyspace_->ActiveExpireCycle(engine::Keyspace::ExpireCycle::kSlow, static_cast<int>(cfg.hz));
   }
   keyspace_->DatabasesCron(1000);
+  snapshots_->Cron(now);
 }
 
 void Server::ClientsCron(int64_t now_ms) {

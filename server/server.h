@@ -28,6 +28,7 @@ namespace keel::server {
 class Client;
 class BlockedClients;
 class ClientPause;
+class Snapshots;
 class KeyspaceEvents;
 class WatchedKeys;
 
@@ -51,6 +52,13 @@ struct ServerStats {
   };
   Metric ops, net_input, net_output;
   size_t peak_memory = 0;
+};
+
+// SHUTDOWN's options; a signal uses the defaults.
+struct ShutdownMode {
+  bool save = false;    // SAVE: write a snapshot even without save points
+  bool nosave = false;  // NOSAVE: never write one
+  bool force = false;   // FORCE: exit even when the snapshot fails
 };
 
 class Server {
@@ -85,7 +93,10 @@ class Server {
   ClientPause& client_pause() { return *client_pause_; }
 
   // Schedules an orderly stop at the end of the current loop iteration.
-  void Shutdown(std::string_view reason);
+  // Saves when due and stops the loop. False, with the server still running, when the final
+  // snapshot failed and FORCE was not given.
+  bool Shutdown(std::string_view reason, ShutdownMode mode = {});
+  Snapshots& snapshots() { return *snapshots_; }
 
   Config& config() { return config_->config(); }
   ConfigStore& config_store() { return *config_; }
@@ -167,6 +178,7 @@ class Server {
   std::unique_ptr<BlockedClients> blocked_clients_;
   std::unique_ptr<WatchedKeys> watched_keys_;
   std::unique_ptr<ClientPause> client_pause_;
+  std::unique_ptr<Snapshots> snapshots_;
   std::unique_ptr<KeyspaceEvents> keyspace_events_;
   PubSubRegistry pubsub_;
   SlowLog slowlog_;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/db.h"
+#include "engine/digest.h"
 #include "engine/list_object.h"
 #include "engine/object_commands.h"
 #include "engine/parse.h"
@@ -14,6 +15,7 @@
 #include "server/config_parse.h"
 #include "server/log.h"
 #include "server/server.h"
+#include "server/snapshots.h"
 
 namespace keel::server {
 
@@ -113,15 +115,18 @@ void Time(CommandContext& ctx) {
 }
 
 void Shutdown(CommandContext& ctx) {
-  bool save = false, nosave = false, abort = false;
+  ShutdownMode mode;
+  bool abort = false;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view a = ctx.arg(i);
     if (EqualsIgnoreCase(a, "nosave")) {
-      nosave = true;
+      mode.nosave = true;
     } else if (EqualsIgnoreCase(a, "save")) {
-      save = true;
-    } else if (EqualsIgnoreCase(a, "now") || EqualsIgnoreCase(a, "force")) {
-      // Nothing to wait for and nothing to force past: no replicas, no persistence yet.
+      mode.save = true;
+    } else if (EqualsIgnoreCase(a, "now")) {
+      // Nothing to wait for: no replicas.
+    } else if (EqualsIgnoreCase(a, "force")) {
+      mode.force = true;
     } else if (EqualsIgnoreCase(a, "abort")) {
       abort = true;
     } else {
@@ -129,7 +134,7 @@ void Shutdown(CommandContext& ctx) {
       return;
     }
   }
-  if ((abort && ctx.argc() != 2) || (save && nosave)) {
+  if ((abort && ctx.argc() != 2) || (mode.save && mode.nosave)) {
     ctx.reply->AddError(engine::kErrSyntax);
     return;
   }
@@ -137,15 +142,11 @@ void Shutdown(CommandContext& ctx) {
     ctx.reply->AddError("No shutdown in progress.");
     return;
   }
-  if (save) {
-    Log(LogLevel::kWarning,
-        "SHUTDOWN SAVE refused: this build of Keel cannot write snapshots yet, so the data "
-        "would not be saved. Use SHUTDOWN NOSAVE to stop without saving.");
+  if (!ServerOf(ctx).Shutdown("SHUTDOWN command", mode)) {
     ctx.reply->AddError("Errors trying to SHUTDOWN. Check logs.");
     return;
   }
   CallingClient(ctx).CloseAsap();
-  ServerOf(ctx).Shutdown("SHUTDOWN command");
 }
 
 // ---- DEBUG ----
@@ -166,8 +167,27 @@ void Debug(CommandContext& ctx) {
   std::string_view sub = ctx.arg(1);
   if (EqualsIgnoreCase(sub, "help") && ctx.argc() == 2) {
     static constexpr const char* kLines[] = {
+        "DIGEST",
+        "    Output a hex signature representing the current DB content.",
+        "DIGEST-VALUE <key> [<key> ...]",
+        "    Output a hex signature of the values of all the specified keys.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
+        "RELOAD [option ...]",
+        "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+        "    * MERGE: conflicting keys will be loaded from RDB.",
+        "    * NOFLUSH: the existing database will not be removed before load, but",
+        "      conflicting keys make the reload fail with an error.",
+        "    * NOSAVE: the database will be loaded from an existing RDB file.",
+        "    Examples:",
+        "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+        "      the database.",
+        "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+        "      existing RDB file.",
+        "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+        "      file to the database.",
+        "SNAPSHOT-DIGEST <0|1>",
+        "    Keel: make each background save log the digest of the data it writes.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -203,6 +223,19 @@ void Debug(CommandContext& ctx) {
     } else {
       ctx.reply->AddOk();
     }
+  } else if (EqualsIgnoreCase(sub, "digest") && ctx.argc() == 2) {
+    ctx.reply->AddSimple(engine::DigestHex(engine::DatasetDigest(*ctx.ks)));
+  } else if (EqualsIgnoreCase(sub, "digest-value")) {
+    // Raw lookups, as Redis's dictFind: a logically expired key still has its digest.
+    ctx.reply->AddArrayHeader(ctx.argc() - 2);
+    for (size_t i = 2; i < ctx.argc(); i++) {
+      const engine::Entry* e = ctx.db->Find(ctx.arg(i));
+      ctx.reply->AddSimple(engine::DigestHex(engine::ValueDigest(*ctx.db, e)));
+    }
+  } else if (EqualsIgnoreCase(sub, "reload")) {
+    DebugReload(ctx);
+  } else if (EqualsIgnoreCase(sub, "snapshot-digest") && ctx.argc() == 3) {
+    DebugSnapshotDigest(ctx);
   } else if (EqualsIgnoreCase(sub, "set-active-expire") && ctx.argc() == 3) {
     auto v = engine::ParseInt64(ctx.arg(2));
     ctx.ks->active_expire_enabled = v.value_or(0) != 0;

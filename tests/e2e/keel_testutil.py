@@ -25,10 +25,12 @@ def free_port():
 class ServerProcess:
     """A server child process on 127.0.0.1:<port> with its own temporary directory."""
 
-    def __init__(self, binary, args=(), port=None, config_text=None, env=None):
+    def __init__(self, binary, args=(), port=None, config_text=None, env=None, data_dir=None):
+        """data_dir: the --dir to run in (and where server.log goes); a new temporary directory
+        when None."""
         self.binary = binary
         self.port = port or free_port()
-        self.dir = tempfile.mkdtemp(prefix="keel-e2e-")
+        self.dir = data_dir or tempfile.mkdtemp(prefix="keel-e2e-")
         self.log_path = os.path.join(self.dir, "server.log")
         cmd = [binary]
         if config_text is not None:
@@ -43,7 +45,13 @@ class ServerProcess:
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
                                      env=env or os.environ.copy())
-        self.wait_ready()
+        try:
+            self.wait_ready()
+        except RuntimeError:
+            self.proc.kill()  # one that never answered must not outlive the test
+            self.proc.wait()
+            self.log.close()
+            raise
 
     def wait_ready(self, timeout=20.0):
         deadline = time.time() + timeout

@@ -152,13 +152,14 @@ class ConfigCommand(tu.PairCase, unittest.TestCase):
         for name in ("port", "bind", "timeout", "hz", "maxclients", "requirepass", "loglevel",
                      "dir", "save", "appendonly", "protected-mode", "tcp-keepalive",
                      "databases", "proto-max-bulk-len", "client-query-buffer-limit",
-                     "client-output-buffer-limit", "daemonize", "dbfilename", "io-backend"):
+                     "client-output-buffer-limit", "daemonize", "dbfilename", "io-backend",
+                     "rdb-zstd-level"):
             self.assertIn(name, keel)
         self.assertEqual(keel["port"], str(self.keel.port))
         self.assertEqual(keel["dir"], self.keel.dir)
         # Options Redis also has start with Redis's values (port and dir aside).
         for name, value in keel.items():
-            if name in ("port", "dir", "io-backend", "enable-debug-command"):
+            if name in ("port", "dir", "io-backend", "rdb-zstd-level", "enable-debug-command"):
                 continue
             self.assertIn(name, redis_, "option %s is not a Redis option" % name)
             self.assertEqual(value, redis_[name], name)
