@@ -231,6 +231,47 @@ class BackgroundSave(SnapshotCase):
         self.stop(s)
 
 
+PIDS_CGROUP = "/sys/fs/cgroup/pids"
+
+
+class ForkFailure(SnapshotCase):
+    """Fault-checklist E7: fork fails. The server is put in a pids cgroup (v1) that allows no new
+    task, so BGSAVE's fork gets EAGAIN."""
+
+    def setUp(self):
+        super().setUp()
+        if not os.access(os.path.join(PIDS_CGROUP, "cgroup.procs"), os.W_OK):
+            self.skipTest("no writable pids cgroup at %s to make fork fail" % PIDS_CGROUP)
+
+    def test_a_failed_fork_is_reported_and_the_server_keeps_serving(self):
+        s = self.start()
+        r = s.client()
+        r.set("a", "1")
+        group = tempfile.mkdtemp(prefix="keel-fork-", dir=PIDS_CGROUP)
+        try:
+            tasks = len(os.listdir("/proc/%d/task" % s.proc.pid))
+            with open(os.path.join(group, "pids.max"), "w") as f:
+                f.write(str(tasks))
+            with open(os.path.join(group, "cgroup.procs"), "w") as f:
+                f.write(str(s.proc.pid))
+            with self.assertRaises(Exception) as cm:
+                r.bgsave()
+            self.assertEqual(str(cm.exception), "")  # Redis's bare "-ERR"
+            self.assertEqual(info_fields(r)["rdb_last_bgsave_status"], "err")
+            self.assertEqual(info_fields(r)["rdb_bgsave_in_progress"], 0)
+            self.assertIn("Can't save in background: fork:", s.read_log())
+            self.assertTrue(r.set("b", "2"))  # no save points: writes go on
+            self.assertEqual(r.get("a"), b"1")
+        finally:
+            with open(os.path.join(PIDS_CGROUP, "cgroup.procs"), "w") as f:
+                f.write(str(s.proc.pid))
+            os.rmdir(group)
+        self.assertTrue(r.bgsave())
+        self.wait_bgsave_done(r)
+        self.assertEqual(info_fields(r)["rdb_last_bgsave_status"], "ok")
+        self.stop(s)
+
+
 class Shutdown(SnapshotCase):
     def test_sigterm_saves_when_save_points_exist(self):
         s = self.start("--save", "3600 1")
