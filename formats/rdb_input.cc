@@ -53,8 +53,9 @@ Status RdbInput::Fill() {
   return Status::Ok();
 }
 
-Status RdbInput::ReadExact(void* dst, size_t n) {
-  auto* out = static_cast<uint8_t*>(dst);
+// Takes `n` bytes buffer by buffer, handing each piece to `take` (ReadExact, Skip, AppendExact).
+template <typename Take>
+Status RdbInput::Consume(uint64_t n, Take&& take) {
   while (n > 0) {
     if (pos_ == len_) {
       KEEL_RETURN_IF_ERROR(Fill());
@@ -62,49 +63,33 @@ Status RdbInput::ReadExact(void* dst, size_t n) {
         return Corrupt("unexpected end of file (" + std::to_string(n) + " more bytes needed)");
       }
     }
-    const size_t take = n < len_ - pos_ ? n : len_ - pos_;
-    std::memcpy(out, buf_.data() + pos_, take);
-    pos_ += take;
-    offset_ += take;
-    out += take;
-    n -= take;
+    const size_t piece = n < len_ - pos_ ? n : len_ - pos_;
+    take(buf_.data() + pos_, piece);
+    pos_ += piece;
+    offset_ += piece;
+    n -= piece;
   }
   return Status::Ok();
 }
 
+Status RdbInput::ReadExact(void* dst, size_t n) {
+  auto* out = static_cast<uint8_t*>(dst);
+  return Consume(n, [&out](const uint8_t* p, size_t k) {
+    std::memcpy(out, p, k);
+    out += k;
+  });
+}
+
 Status RdbInput::Skip(uint64_t n) {
-  while (n > 0) {
-    if (pos_ == len_) {
-      KEEL_RETURN_IF_ERROR(Fill());
-      if (pos_ == len_) {
-        return Corrupt("unexpected end of file (" + std::to_string(n) + " more bytes needed)");
-      }
-    }
-    const size_t take = n < len_ - pos_ ? n : len_ - pos_;
-    pos_ += take;
-    offset_ += take;
-    n -= take;
-  }
-  return Status::Ok();
+  return Consume(n, [](const uint8_t*, size_t) {});
 }
 
 Status RdbInput::AppendExact(std::string* out, uint64_t n) {
   // Grows with the bytes that arrive: one buffer's worth at a time, so a length field claiming
   // terabytes costs at most what the file really holds before it runs out.
-  while (n > 0) {
-    if (pos_ == len_) {
-      KEEL_RETURN_IF_ERROR(Fill());
-      if (pos_ == len_) {
-        return Corrupt("unexpected end of file (" + std::to_string(n) + " more bytes needed)");
-      }
-    }
-    const size_t take = n < len_ - pos_ ? n : len_ - pos_;
-    out->append(reinterpret_cast<const char*>(buf_.data() + pos_), take);
-    pos_ += take;
-    offset_ += take;
-    n -= take;
-  }
-  return Status::Ok();
+  return Consume(n, [out](const uint8_t* p, size_t k) {
+    out->append(reinterpret_cast<const char*>(p), k);
+  });
 }
 
 Result<bool> RdbInput::AtEnd() {

@@ -78,6 +78,8 @@ class RdbInput {
   Status Fill();  // refills buf_ from src_; keeps the CRC current
   Status Skip(uint64_t n);
   Status AppendExact(std::string* out, uint64_t n);  // grows `out` as the bytes arrive
+  template <typename Take>
+  Status Consume(uint64_t n, Take&& take);
   Status ReadIntString(uint64_t enc, std::string* out);
   Status ReadLzfString(uint64_t at, std::string* out);
 
