@@ -72,7 +72,9 @@ void DumpCommand(CommandContext& ctx) {
     return;
   }
   formats::StringSink sink;
-  formats::RdbWriter w(sink, formats::RdbWriterOptions());
+  formats::RdbWriterOptions options;
+  options.compress = ctx.ks->rdb_compression;
+  formats::RdbWriter w(sink, options);
   const uint8_t type = RdbTypeOf(e, w);
   Status st = w.WriteRaw(std::span<const uint8_t>(&type, 1));
   if (st.ok()) st = WriteRdbValue(w, e);

@@ -138,6 +138,9 @@ class Keyspace {
   // Set while loading an RDB or replaying the AOF: keys are then never expired (Redis's
   // keyIsExpired), so replayed commands see exactly the data they saw when they were logged.
   bool loading = false;
+  // rdbcompression: DUMP LZF-compresses strings only when it is set, as Redis's DUMP follows the
+  // option (snapshots take it from the server's config).
+  bool rdb_compression = true;
   // proto-max-bulk-len: the largest string a command may build (APPEND, SETRANGE, SETBIT).
   int64_t proto_max_bulk_len = 512ll * 1024 * 1024;
   // Collection encoding thresholds and eviction settings, kept in step with the config.

@@ -130,6 +130,7 @@ Server::Server(std::unique_ptr<ConfigStore> config)
   keyspace_ =
       std::make_unique<engine::Keyspace>(static_cast<int>(config_->config().databases), clock_);
   keyspace_->proto_max_bulk_len = config_->config().proto_max_bulk_len;
+  keyspace_->rdb_compression = config_->config().rdbcompression;
   keyspace_->limits = config_->config().encoding;
   keyspace_->eviction = config_->config().eviction;
   // What MEMORY STATS and MEMORY DOCTOR need from the server, measured as INFO memory does.
@@ -536,6 +537,10 @@ void Server::InstallConfigHooks() {
   ConfigStore& store = *config_;
   store.OnChange("hz", [this](const Config& c) {
     if (loop_) loop_->SetTimerInterval(cron_timer_, 1000 / c.hz);
+    return Status::Ok();
+  });
+  store.OnChange("rdbcompression", [this](const Config& c) {
+    keyspace_->rdb_compression = c.rdbcompression;
     return Status::Ok();
   });
   store.OnChange("proto-max-bulk-len", [this](const Config& c) {

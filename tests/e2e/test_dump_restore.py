@@ -82,6 +82,18 @@ class DumpRestoreTest(keel_testutil.PairCase, unittest.TestCase):
                 continue
             self.both("DUMP", key)
 
+    def test_dump_follows_rdbcompression(self):
+        value = "compressible " * 20
+        self.both("SET", "lzf:candidate", value)
+        try:
+            self.both("CONFIG", "SET", "rdbcompression", "no")
+            kind, raw = self.both("DUMP", "lzf:candidate")
+            self.assertIn(value.encode(), raw)  # stored as it is
+        finally:
+            self.both("CONFIG", "SET", "rdbcompression", "yes")
+        kind, packed = self.both("DUMP", "lzf:candidate")
+        self.assertLess(len(packed), len(raw))
+
     def cross(self, source, target):
         for key in self.keys:
             kind, payload = source.call("DUMP", key)
