@@ -4,9 +4,11 @@
 
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "formats/status.h"
 
@@ -43,6 +45,31 @@ inline void CheckCorruptionAt(const Status& s, uint64_t offset, std::string_view
   CHECK(s.offset() == offset);
   CHECK(s.ToString().find("at offset " + std::to_string(offset)) != std::string::npos);
   CHECK(s.message().find(words) != std::string_view::npos);
+}
+
+// Every copy of `good` with one byte set to one of `values`: `validate(bad, &count)` must refuse
+// it with a Corruption inside the bytes, or accept it, and then `walk(bad, count)` checks the
+// accepted copy. Returns how many copies were accepted.
+template <typename Validate, typename Walk>
+size_t ForEachSingleByteChange(std::string_view good, std::initializer_list<int> values,
+                               Validate validate, Walk walk) {
+  size_t accepted = 0;
+  for (size_t i = 0; i < good.size(); ++i) {
+    for (int v : values) {
+      std::vector<uint8_t> bad(good.begin(), good.end());
+      bad[i] = static_cast<uint8_t>(v);
+      size_t count = 0;
+      Status s = validate(bad, &count);
+      if (!s.ok()) {
+        CHECK(s.IsCorruption());
+        CHECK(s.offset() < bad.size());
+        continue;
+      }
+      ++accepted;
+      walk(bad, count);
+    }
+  }
+  return accepted;
 }
 
 }  // namespace keel::formats::testing

@@ -18,6 +18,7 @@ namespace {
 
 using testing::Bytes;
 using testing::CheckCorruptionAt;
+using testing::ForEachSingleByteChange;
 using testing::FromHex;
 using testing::Hex;
 
@@ -438,37 +439,26 @@ TEST_CASE("every truncation of a ziplist is rejected without reading past the by
 TEST_CASE("single-byte changes to a ziplist are caught or walk consistently", "[ziplist]") {
   const std::string good =
       ZiplistMaker().Str("ab").Int(300).Str(std::string(260, 'k')).Int(-2).Int(9).Finish();
-  size_t accepted = 0;
-  for (size_t i = 0; i < good.size(); ++i) {
-    for (int v :
-         {0x00, 0x01, 0x3f, 0x40, 0x7f, 0x80, 0xc0, 0xd0, 0xe0, 0xf0, 0xf1, 0xfd, 0xfe, 0xff}) {
-      std::vector<uint8_t> bad(good.begin(), good.end());
-      bad[i] = static_cast<uint8_t>(v);
-      size_t count = 0;
-      Status s = ValidateZiplist(bad, &count);
-      if (!s.ok()) {
-        CHECK(s.IsCorruption());
-        CHECK(s.offset() < bad.size());
-        continue;
-      }
-      ++accepted;
-      size_t seen = 0;
-      size_t last = 0;
-      REQUIRE(ForEachZiplistEntry(bad, [&](const ZiplistEntry& e) {
-                CHECK(e.offset + e.size < bad.size());
-                if (!e.is_int) {
-                  CHECK(e.str.data() >= reinterpret_cast<const char*>(bad.data()));
-                  CHECK(e.str.data() + e.str.size() <=
-                        reinterpret_cast<const char*>(bad.data() + bad.size() - 1));
-                }
-                last = e.offset;
-                ++seen;
-                return Status::Ok();
-              }).ok());
-      CHECK(seen == count);
-      if (count > 0) CHECK(ZiplistTailOffset(bad.data()) == last);
-    }
-  }
+  size_t accepted = ForEachSingleByteChange(
+      good, {0x00, 0x01, 0x3f, 0x40, 0x7f, 0x80, 0xc0, 0xd0, 0xe0, 0xf0, 0xf1, 0xfd, 0xfe, 0xff},
+      [](const std::vector<uint8_t>& bad, size_t* count) { return ValidateZiplist(bad, count); },
+      [](const std::vector<uint8_t>& bad, size_t count) {
+        size_t seen = 0;
+        size_t last = 0;
+        REQUIRE(ForEachZiplistEntry(bad, [&](const ZiplistEntry& e) {
+                  CHECK(e.offset + e.size < bad.size());
+                  if (!e.is_int) {
+                    CHECK(e.str.data() >= reinterpret_cast<const char*>(bad.data()));
+                    CHECK(e.str.data() + e.str.size() <=
+                          reinterpret_cast<const char*>(bad.data() + bad.size() - 1));
+                  }
+                  last = e.offset;
+                  ++seen;
+                  return Status::Ok();
+                }).ok());
+        CHECK(seen == count);
+        if (count > 0) CHECK(ZiplistTailOffset(bad.data()) == last);
+      });
   CHECK(accepted > 0);  // e.g. changed string bytes
 }
 
