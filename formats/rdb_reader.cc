@@ -229,8 +229,10 @@ Status ReadBody(RdbInput& in, RdbVisitor& visitor, const RdbReaderOptions& optio
       if (stats) stats->checksum_verified = true;
     }
   }
-  KEEL_ASSIGN_OR_RETURN(bool at_end, in.AtEnd());
-  if (!at_end) return in.Corrupt("bytes after the end of the RDB file (after its checksum)");
+  if (!options.allow_trailing_data) {
+    KEEL_ASSIGN_OR_RETURN(bool at_end, in.AtEnd());
+    if (!at_end) return in.Corrupt("bytes after the end of the RDB file (after its checksum)");
+  }
   return visitor.OnEnd();
 }
 

@@ -22,6 +22,9 @@ namespace keel::formats {
 struct RdbReaderOptions {
   // Check the CRC64 trailer (a stored 0 means the writer had rdbchecksum off).
   bool verify_checksum = true;
+  // The RDB preamble of an AOF: RESP commands may follow the checksum. The read stops there, and
+  // RdbReadStats::bytes says where the commands start.
+  bool allow_trailing_data = false;
 };
 
 // Where a key starts and what came before it.
