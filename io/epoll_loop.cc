@@ -1,6 +1,7 @@
-// The epoll backend. Each iteration waits for events (up to the nearest timer), reads readable
-// connections, fires due timers, runs before-sleep, then sends each queued connection's gathered
-// output with sendmsg. Closes and OnClosed() happen only in that send phase, never inside Close().
+// The epoll backend. Each iteration waits for events (up to the nearest timer), delivers the
+// completions of file operations, reads readable connections, fires due timers, runs before-sleep,
+// then sends each queued connection's gathered output with sendmsg. Closes and OnClosed() happen
+// only in that send phase, never inside Close().
 #include "io/epoll_loop.h"
 
 #include <errno.h>
@@ -244,6 +245,9 @@ Status EpollLoop::Run() {
       fatal_ = Status::IoError(std::string("epoll_wait failed: ") + strerror(errno), errno);
       break;
     }
+    // File operations ran at their call; their `done` runs here, in the iteration after the call
+    // (wherever in the previous one it was made) and before this iteration's before-sleep.
+    RunFileCompletions();
     for (int i = 0; i < n; ++i) {
       uint64_t data = events_[i].data.u64;
       uint32_t events = events_[i].events;
@@ -271,6 +275,8 @@ Status EpollLoop::Run() {
     if (stop_requested()) break;
     int64_t wait_us = timers().UsUntilNext();
     timeout_ms = wait_us < 0 ? -1 : static_cast<int>((wait_us + 999) / 1000);
+    // No event will announce a file completion: don't sleep while one waits to be delivered.
+    if (file_ops_in_flight() > 0) timeout_ms = 0;
   }
   clear_stop();
   return fatal_;

@@ -98,6 +98,22 @@ class EventLoop {
   // Blocks SIGTERM and SIGINT and delivers them through a signalfd to `fn` on the loop thread.
   virtual Status HandleSignals(std::function<void(int signo)> fn) = 0;
 
+  // File I/O through the loop, for the append-only file. Writes the `len` bytes at `data` at
+  // `offset` of `fd` and, when `sync`, then fdatasyncs the file: io_uring links the fdatasync
+  // after the write (IOSQE_IO_LINK), so it starts only after the write completed, and only if
+  // the write wrote everything. `done` runs on the loop thread, in a later iteration than the
+  // call, with the write's result (bytes written, possibly fewer than `len`, or -errno) and the
+  // sync's (0, -errno, -ECANCELED when it did not run, or 1 when not asked for). The bytes must
+  // stay valid and unchanged until then. Operations of one fd may complete in any order: the
+  // caller keeps at most one in flight per file. The epoll backend runs them synchronously at the
+  // call and defers only `done`.
+  virtual void SubmitFileWrite(int fd, uint64_t offset, const char* data, size_t len, bool sync,
+                               std::function<void(int64_t write_res, int sync_res)> done) = 0;
+  // fdatasync alone; `done` gets 0 or -errno, in a later iteration.
+  virtual void SubmitFileSync(int fd, std::function<void(int res)> done) = 0;
+  // File operations submitted and not yet completed.
+  virtual size_t file_ops_in_flight() const = 0;
+
   // Runs until Stop(). Returns an error only if the loop itself failed.
   virtual Status Run() = 0;
   virtual void Stop() = 0;

@@ -90,3 +90,46 @@ Status SignalChannel::Open() {
 void IgnoreSigpipe() { signal(SIGPIPE, SIG_IGN); }
 
 }  // namespace keel::io::internal
+
+namespace keel::io::internal {
+
+void LoopBase::SubmitFileWrite(int fd, uint64_t offset, const char* data, size_t len, bool sync,
+                               std::function<void(int64_t, int)> done) {
+  // Like write(2) and io_uring: once some bytes are written, a later error makes the result a
+  // short count (the caller continues and meets the error itself), never -errno, so the caller
+  // always learns how much reached the file.
+  size_t written = 0;
+  int err = 0;
+  while (written < len) {
+    ssize_t n = pwrite(fd, data + written, len - written, static_cast<off_t>(offset + written));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      err = n < 0 ? errno : EIO;
+      break;
+    }
+    written += static_cast<size_t>(n);
+  }
+  int64_t write_res = written > 0 || err == 0 ? static_cast<int64_t>(written) : -err;
+  int sync_res = 1;
+  if (sync) {
+    sync_res = written == len ? (fdatasync(fd) == 0 ? 0 : -errno) : -ECANCELED;
+  }
+  deferred_file_done_.push_back(
+      [done = std::move(done), write_res, sync_res] { done(write_res, sync_res); });
+}
+
+void LoopBase::SubmitFileSync(int fd, std::function<void(int)> done) {
+  int res = fdatasync(fd) == 0 ? 0 : -errno;
+  deferred_file_done_.push_back([done = std::move(done), res] { done(res); });
+}
+
+bool LoopBase::RunFileCompletions() {
+  if (deferred_file_done_.empty()) return false;
+  // Swapped out first: a `done` that submits again queues for the next iteration.
+  file_done_work_.swap(deferred_file_done_);
+  for (auto& fn : file_done_work_) fn();
+  file_done_work_.clear();
+  return true;
+}
+
+}  // namespace keel::io::internal

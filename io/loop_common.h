@@ -234,7 +234,19 @@ class LoopBase : public EventLoop {
   void SetBeforeSleep(std::function<void()> fn) final { before_sleep_ = std::move(fn); }
   void Stop() final { stop_ = true; }
 
+  // File I/O done synchronously at the call (pwrite until complete or an error, then fdatasync),
+  // with `done` deferred to RunFileCompletions(). The epoll backend uses these as they are; the
+  // io_uring backend overrides them with asynchronous operations.
+  void SubmitFileWrite(int fd, uint64_t offset, const char* data, size_t len, bool sync,
+                       std::function<void(int64_t write_res, int sync_res)> done) override;
+  void SubmitFileSync(int fd, std::function<void(int res)> done) override;
+  size_t file_ops_in_flight() const override { return deferred_file_done_.size(); }
+
  protected:
+  // Runs the `done` callbacks of the synchronous file operations; a backend that uses them calls
+  // it once per iteration, before before-sleep, and must not sleep while file_ops_in_flight().
+  // Operations submitted by these callbacks wait for the next call. Returns whether any ran.
+  bool RunFileCompletions();
   TimerList& timers() { return timers_; }
   const TimerList& timers() const { return timers_; }
   void RunBeforeSleep() {
@@ -255,6 +267,8 @@ class LoopBase : public EventLoop {
   SignalChannel signals_;
   std::function<void(int)> on_signal_;
   bool stop_ = false;
+  std::vector<std::function<void()>> deferred_file_done_;
+  std::vector<std::function<void()>> file_done_work_;  // the batch RunFileCompletions() runs
 };
 
 }  // namespace keel::io::internal

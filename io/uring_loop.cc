@@ -18,7 +18,8 @@ namespace {
 
 // user_data = op (8 bits) | generation (24 bits) | slot or listener index (32 bits). Cancel
 // requests carry kOpCancel and no slot: their own completions are ignored, so they need no
-// bookkeeping and can never keep a slot from being reused.
+// bookkeeping and can never keep a slot from being reused. Codes 6 and 7 are file operations
+// (UringLoop::kOpFileWrite/kOpFileSync, uring_file_ops.cc), which carry their own table's index.
 enum Op : uint8_t { kOpRecv = 1, kOpSend = 2, kOpAccept = 3, kOpSignal = 4, kOpCancel = 5 };
 
 constexpr uint16_t kBufferGroup = 0;
@@ -101,18 +102,24 @@ Status UringLoop::Init(const Options& options) {
   struct io_uring_probe* probe = io_uring_get_probe_ring(&ring_);
   bool ops_ok = probe != nullptr;
   for (int op : {IORING_OP_RECV, IORING_OP_SENDMSG, IORING_OP_ACCEPT, IORING_OP_READ,
-                 IORING_OP_ASYNC_CANCEL}) {
+                 IORING_OP_ASYNC_CANCEL, IORING_OP_WRITE, IORING_OP_FSYNC}) {
     ops_ok = ops_ok && io_uring_opcode_supported(probe, op);
   }
   if (probe != nullptr) io_uring_free_probe(probe);
   if (!ops_ok) {
     return Status::NotSupported(
-        "the kernel's io_uring lacks recv, sendmsg, accept, read or cancel");
+        "the kernel's io_uring lacks recv, sendmsg, accept, read, write, fsync or cancel");
   }
   // Both are optimizations: a registered ring fd saves an fdget per io_uring_enter, and keeping
   // the rings out of fork()ed snapshot children saves copying them.
   (void)io_uring_register_ring_fd(&ring_);
   (void)io_uring_ring_dontfork(&ring_);
+  if (options.file_workers > 0) {
+    // Bounded workers run the AOF's writes and fdatasyncs; 0 leaves the unbounded limit alone.
+    // Best effort (Linux 5.15+): without the cap a stalled disk only costs more kernel threads.
+    unsigned limits[2] = {options.file_workers, 0};
+    (void)io_uring_register_iowq_max_workers(&ring_, limits);
+  }
   return SetUpBufferRing(options);
 }
 
@@ -162,6 +169,9 @@ Status UringLoop::SetUpBufferRing(const Options& options) {
 }
 
 UringLoop::~UringLoop() {
+  // Before anything is cancelled or unmapped: file writes may still be reading their callers'
+  // bytes, and a cancelled write would leave the file in an unknown state.
+  if (ring_ready_) WaitForFileOps();
   if (ring_ready_) {
     // Cancel everything synchronously first: a recv finishing during teardown must not write into
     // buffers we are about to unmap.
@@ -400,6 +410,8 @@ void UringLoop::Dispatch(const io_uring_cqe* cqe) {
     OnAccept(index, cqe);
   } else if (op == kOpSignal) {
     OnSignal(cqe->res);
+  } else if (op == kOpFileWrite || op == kOpFileSync) {
+    OnFileCqe(op, index, static_cast<uint32_t>(ud >> 32), cqe->res);
   }
 }
 
