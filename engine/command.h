@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/entry.h"
+#include "engine/propagation.h"
 #include "formats/resp_writer.h"
 
 namespace keel::engine {
@@ -143,6 +144,28 @@ struct CommandContext {
   // a client blocked on several keys from that key, so the handler tries it first.
   std::optional<std::string_view> ready_key;
   void Block(BlockRequest request) { block = std::move(request); }
+
+  // What the AOF logs for this command, when its arguments do not replay it exactly
+  // (propagation.h). Null when nothing records commands (unit tests, AOF replay): PropagateAs and
+  // the rest then do nothing.
+  Propagation* propagation = nullptr;
+  // Logs `args` instead of the received command.
+  void PropagateAs(std::initializer_list<std::string_view> args) {
+    if (propagation != nullptr) propagation->Replace(args);
+  }
+  void PropagateAs(std::vector<std::string> args) {
+    if (propagation != nullptr) propagation->Replace(std::move(args));
+  }
+  // Logs `args` too (the first call replaces the received command).
+  void PropagateAlso(std::initializer_list<std::string_view> args) {
+    if (propagation != nullptr) propagation->Add(args);
+  }
+  void PropagateAlso(std::vector<std::string> args) {
+    if (propagation != nullptr) propagation->Add(std::move(args));
+  }
+  void PropagateNothing() {
+    if (propagation != nullptr) propagation->LogNothing();
+  }
 
   size_t argc() const { return args.size(); }
   std::string_view arg(size_t i) const { return args[i]; }

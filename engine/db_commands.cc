@@ -1,6 +1,7 @@
 // The database commands: SELECT (the session's db), DBSIZE, FLUSHDB, FLUSHALL and SWAPDB, with
 // Redis 7.0's replies, error texts and dirty-counter accounting.
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "engine/commands.h"
@@ -40,11 +41,18 @@ bool FlushArgsOk(CommandContext& ctx) {
   return false;
 }
 
+// The AOF logs a flush as received even when there was nothing to remove, as Redis 7.0 does
+// (forceCommandPropagation): a propagation override is logged whether or not dirty grew.
+void PropagateAsReceived(CommandContext& ctx) {
+  ctx.PropagateAs(std::vector<std::string>(ctx.args.begin(), ctx.args.end()));
+}
+
 // The dirty counter grows by the number of keys removed, so flushing an empty db leaves it alone
 // (as in Redis 7.0, which forces propagation of the command separately).
 void FlushDbCommand(CommandContext& ctx) {
   if (!FlushArgsOk(ctx)) return;
   ctx.ks->dirty += ctx.db->Clear();
+  PropagateAsReceived(ctx);
   ctx.reply->AddOk();
 }
 
@@ -54,6 +62,7 @@ void FlushAllCommand(CommandContext& ctx) {
   for (int i = 0; i < ctx.ks->num_dbs(); ++i) removed += ctx.ks->db(i).Clear();
   ctx.ks->dirty += removed;
   if (ctx.ks->after_flushall) ctx.ks->after_flushall();
+  PropagateAsReceived(ctx);
   ctx.reply->AddOk();
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "engine/commands.h"
 #include "engine/keyspace.h"
@@ -145,15 +146,26 @@ void RestoreCommand(CommandContext& ctx) {
   if (ttl != 0 && !absttl) {
     ttl = static_cast<int64_t>(static_cast<uint64_t>(ttl) + static_cast<uint64_t>(now));
   }
-  if (ttl != 0 && ttl <= now) {
-    // Already expired: the key is not created, but a replaced key is gone (Redis then
-    // propagates a DEL).
-    if (deleted) ctx.ks->dirty++;
+  if (ttl != 0 && ttl <= now && !ctx.ks->loading) {
+    // Already expired: the key is not created, but a replaced key is gone, which the log
+    // records as a DEL. (While loading keys do not expire, and the commands logged after this
+    // one saw the key: it is created, expired.)
+    if (deleted) {
+      ctx.ks->dirty++;
+      ctx.PropagateAs({"DEL", key});
+    }
     return ctx.reply->AddOk();
   }
   Entry* e = value.is_string() ? ctx.db->SetString(key, value.string_value())
                                : ctx.db->AddObject(key, value.type(), value.TakeObject());
   if (ttl != 0) ctx.db->SetExpire(e, ttl);
+  if (ttl != 0 && !absttl) {
+    // The log gets the absolute time: the TTL argument replaced, ABSTTL appended.
+    std::vector<std::string> argv(ctx.args.begin(), ctx.args.end());
+    argv[2] = std::to_string(ttl);
+    argv.emplace_back("ABSTTL");
+    ctx.PropagateAs(std::move(argv));
+  }
   SetLruOrLfu(e, ctx.ks->eviction, now, lru_idle, static_cast<int>(lfu_freq));
   ctx.ks->dirty++;
   ctx.reply->AddOk();

@@ -160,6 +160,7 @@ EvictResult Keyspace::EvictKeys(size_t to_free) {
     Entry* victim = EvictionVictim(&db);
     if (victim == nullptr) return EvictResult::kFail;  // nothing left that the policy may evict
     int64_t before = used_now();
+    if (observer_ != nullptr) observer_->OnKeyEvicted(*db, victim->key());
     db->DeleteEntry(victim);
     freed += before - used_now();
     stats_.evicted_keys++;

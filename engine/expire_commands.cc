@@ -1,6 +1,7 @@
 // The expiry commands: EXPIRE PEXPIRE EXPIREAT PEXPIREAT with Redis 7.0's NX XX GT LT options,
 // TTL PTTL EXPIRETIME PEXPIRETIME and PERSIST. All expiries are kept as absolute Unix times in
-// milliseconds; a time already in the past deletes the key, as Redis does on a master.
+// milliseconds; a time already in the past deletes the key, as Redis does on a master. The AOF
+// gets the absolute time (PEXPIREAT) or the deletion (DEL).
 #include <climits>
 #include <cstdint>
 #include <optional>
@@ -99,12 +100,23 @@ void ExpireGeneric(CommandContext& ctx, int64_t basetime_ms, bool seconds) {
     ctx.reply->AddInteger(0);
     return;
   }
-  if (when <= ctx.ks->now_ms()) {
+  if (when <= ctx.ks->now_ms() && !ctx.ks->loading) {
     // Already in the past: the key goes now. This is a deletion by the command, not an expiry,
-    // so it is not counted in expired_keys (as in Redis).
+    // so it is not counted in expired_keys (as in Redis), and the log gets a DEL. While loading
+    // the time is set instead: keys do not expire then, and the commands logged after this one
+    // ran while the key was still there.
     ctx.db->DeleteEntry(e);
+    ctx.PropagateAs({"DEL", key});
   } else {
     ctx.db->SetExpire(e, when);
+    // Logged as PEXPIREAT with the absolute time, the options kept (Redis 7.0's rewrite). A
+    // PEXPIREAT already says exactly that.
+    if (basetime_ms != 0 || seconds) {
+      std::vector<std::string> argv(ctx.args.begin(), ctx.args.end());
+      argv[0] = "PEXPIREAT";
+      argv[2] = std::to_string(when);
+      ctx.PropagateAs(std::move(argv));
+    }
   }
   ctx.ks->dirty++;
   ctx.reply->AddInteger(1);

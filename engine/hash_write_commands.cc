@@ -179,6 +179,8 @@ void HIncrByFloatCommand(CommandContext& ctx) {
   h.Commit(ctx);
   ++ctx.ks->dirty;
   ctx.reply->AddBulk(text);
+  // Floating-point arithmetic may round differently elsewhere: the log gets the result.
+  ctx.PropagateAs({"HSET", ctx.arg(1), ctx.arg(2), text});
 }
 
 }  // namespace

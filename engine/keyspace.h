@@ -39,6 +39,8 @@ class KeyspaceObserver {
   // A key the keyspace removes by itself (lazy and active expiry, RANDOMKEY). Called before the
   // entry is freed. Also counts as a modification of the key (Redis 7.0 signals it).
   virtual void OnKeyExpired(Db& db, std::string_view key) = 0;
+  // maxmemory evicts `key` (before the entry is freed; a modification is signalled too).
+  virtual void OnKeyEvicted(Db& /*db*/, std::string_view /*key*/) {}
   // Any write to `key`: Db's string, expiry, delete, rename, move and copy operations call it
   // themselves; collection commands call Db::SignalModified after changing a value in place.
   virtual void OnKeyModified(Db& /*db*/, std::string_view /*key*/) {}

@@ -1,7 +1,8 @@
 // The blocking list commands: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP. Each first tries to serve
 // as its non-blocking twin; with nothing to serve it files a block request (the server parks the
 // client and runs the same command again when a key gets a list), or, where the client may not
-// block (MULTI, AOF replay), replies what a timeout would.
+// block (MULTI, AOF replay), replies what a timeout would. Whichever way it is served, the AOF logs
+// the non-blocking form (LPOP, RPOP, LMOVE, RPOPLPUSH, LPOP/RPOP with a count).
 #include <optional>
 #include <string>
 
@@ -49,6 +50,7 @@ void BlockingPop(CommandContext& ctx, End where) {
     ctx.reply->AddBulk(key);
     ctx.reply->AddBulk(value);
     ElementsRemoved(ctx, key, list, 1);
+    ctx.PropagateAs({where == End::kHead ? "LPOP" : "RPOP", key});
     return;
   }
   BlockOrTimeout(ctx, keys, *deadline, /*null_bulk_now=*/false);
@@ -66,7 +68,17 @@ void BlockingMove(CommandContext& ctx, End from, End to, int64_t deadline) {
     BlockOrTimeout(ctx, ctx.args.subspan(1, 1), deadline, /*null_bulk_now=*/true);
     return;
   }
-  MoveElement(ctx, AsList(src), from, to);
+  if (!MoveElement(ctx, AsList(src), from, to)) return;
+  std::string_view src_key = ctx.arg(1), dst_key = ctx.arg(2);
+  if (ctx.cmd->name == "brpoplpush") {
+    ctx.PropagateAs({"RPOPLPUSH", src_key, dst_key});
+  } else if (ctx.ready_key) {
+    // Served after blocking, Redis 7.0 spells the ends itself, in lower case.
+    ctx.PropagateAs({"LMOVE", src_key, dst_key, from == End::kHead ? "left" : "right",
+                     to == End::kHead ? "left" : "right"});
+  } else {
+    ctx.PropagateAs({"LMOVE", src_key, dst_key, ctx.arg(3), ctx.arg(4)});
+  }
 }
 
 void BLMoveCommand(CommandContext& ctx) {

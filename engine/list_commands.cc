@@ -1,6 +1,7 @@
 // The list command family's read commands (LLEN, LRANGE, LINDEX, LPOS), the helpers the family
 // shares (list_family.h), and RegisterListCommands, which also registers the edit, pop and
 // blocking groups from their own files.
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -112,17 +113,18 @@ void PopRangeWithKey(CommandContext& ctx, std::string_view key, ListObject* list
   PopRange(ctx, key, list, where, count);
 }
 
-void MoveElement(CommandContext& ctx, ListObject* src, End from, End to) {
+bool MoveElement(CommandContext& ctx, ListObject* src, End from, End to) {
   std::string_view src_key = ctx.arg(1);
   std::string_view dst_key = ctx.arg(2);
   Entry* dst = ctx.db->LookupWrite(dst_key);
-  if (!CheckList(ctx, dst)) return;
+  if (!CheckList(ctx, dst)) return false;
   std::string value;
   src->Pop(from, &value);
   // With src == dst the element goes back into the same list, which therefore stays.
   PushCreating(ctx, dst_key, dst, to, value);
   ctx.reply->AddBulk(value);
   ElementsRemoved(ctx, src_key, src, 1);
+  return true;
 }
 
 bool ParseMpopArgs(CommandContext& ctx, size_t numkeys_idx, MpopArgs* out) {
@@ -167,7 +169,11 @@ bool ServeMpop(CommandContext& ctx, const MpopArgs& args) {
     if (!CheckList(ctx, e)) return true;
     ListObject* list = AsList(e);
     if (list->Size() == 0) continue;
+    const uint64_t popped = std::min<uint64_t>(list->Size(), static_cast<uint64_t>(args.count));
     PopRangeWithKey(ctx, key, list, args.where, args.count);
+    // Logged as the plain pop it was, with the number of elements it took (Redis 7.0's form).
+    const std::string n = std::to_string(popped);
+    ctx.PropagateAs({args.where == End::kHead ? "LPOP" : "RPOP", key, n});
     return true;
   }
   return false;

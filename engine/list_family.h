@@ -50,8 +50,9 @@ void PopRangeWithKey(CommandContext& ctx, std::string_view key, ListObject* list
                      int64_t count);
 
 // LMOVE's body once both ends are parsed: `src` is the looked-up source entry (a non-empty list).
-// Checks the destination's type, pops, pushes and replies the element.
-void MoveElement(CommandContext& ctx, ListObject* src, End from, End to);
+// Checks the destination's type, pops, pushes and replies the element. Returns false, changing
+// nothing, when the destination is of another type (WRONGTYPE replied).
+bool MoveElement(CommandContext& ctx, ListObject* src, End from, End to);
 
 // The arguments of LMPOP / BLMPOP after numkeys: parses numkeys at `numkeys_idx`, the keys, the
 // end and COUNT, replying Redis's errors. On success `keys` views ctx.args.
@@ -62,9 +63,9 @@ struct MpopArgs {
 };
 bool ParseMpopArgs(CommandContext& ctx, size_t numkeys_idx, MpopArgs* out);
 
-// LMPOP's and BLMPOP's serving step: pops from the first non-empty list among `keys` and replies
-// [key, [elements]]. Returns false, replying nothing, when every key is missing; a key of another
-// type replies WRONGTYPE (and returns true).
+// LMPOP's and BLMPOP's serving step: pops from the first non-empty list among `keys`, replies
+// [key, [elements]] and has the AOF log "LPOP|RPOP key <popped>". Returns false, replying nothing,
+// when every key is missing; a key of another type replies WRONGTYPE (and returns true).
 bool ServeMpop(CommandContext& ctx, const MpopArgs& args);
 
 void AddArityError(CommandContext& ctx);

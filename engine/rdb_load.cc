@@ -252,7 +252,9 @@ Status LoadRdb(Keyspace& ks, formats::ByteSource& src, const RdbLoadOptions& o,
   LoadingScope scope(ks);
   LoadVisitor visitor(ks, o, stats);
   formats::RdbReadStats read;
-  Status s = formats::ReadRdb(src, visitor, formats::RdbReaderOptions(), &read);
+  formats::RdbReaderOptions ro;
+  ro.allow_trailing_data = o.aof_preamble;
+  Status s = formats::ReadRdb(src, visitor, ro, &read);
   if (s.ok()) s = visitor.FlushPending();  // OnEnd did; a no-op unless the reader skipped it
   stats->version = read.version;
   stats->bytes = read.bytes;

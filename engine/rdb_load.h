@@ -25,6 +25,8 @@ struct RdbLoadOptions {
   // A key of the file replaces a key of the same name already in the keyspace (or earlier in
   // the file) instead of failing the load: Redis's RDBFLAGS_ALLOW_DUP, for DEBUG RELOAD NOFLUSH.
   bool replace_existing = false;
+  // An AOF's RDB preamble: commands may follow the RDB; RdbLoadStats::bytes says where.
+  bool aof_preamble = false;
 };
 
 struct RdbLoadStats {

@@ -1,6 +1,8 @@
 // SRANDMEMBER and SPOP with Redis 7.0's algorithms: which case serves a count decides both the
 // cost and, for SPOP, the encoding the remaining set is left in, so the cases are kept as Redis
-// has them (srandmemberWithCountCommand, spopWithCountCommand).
+// has them (srandmemberWithCountCommand, spopWithCountCommand). SPOP's random choice is logged as
+// what it did: SREM of each member popped (one command per member, as Redis 7.0 writes them), or
+// DEL when it took the whole set.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -126,6 +128,7 @@ void SPopWithCount(CommandContext& ctx) {
     const std::string_view keys[1] = {key};
     UnionDiff(ctx, keys, nullptr, SetOp::kUnion);
     ctx.db->Delete(key);
+    ctx.PropagateAs({"DEL", key});
     return;
   }
   ctx.reply->AddSetHeader(count);
@@ -136,6 +139,7 @@ void SPopWithCount(CommandContext& ctx) {
       std::string member = set->Random().ToString();
       ctx.reply->AddBulk(member);
       set->Remove(member);
+      ctx.PropagateAlso({"SREM", key, member});
     }
   } else {
     // Case 3: move the survivors to a new set (created for the first survivor, so it may be an
@@ -148,7 +152,10 @@ void SPopWithCount(CommandContext& ctx) {
       kept->Add(member, max);
       set->Remove(member);
     }
-    set->ForEach([&](const SetMember& m) { AddMemberReply(ctx.reply, m); });
+    set->ForEach([&](const SetMember& m) {
+      AddMemberReply(ctx.reply, m);
+      ctx.PropagateAlso({"SREM", key, m.ToString()});
+    });
     set->Swap(*kept);
   }
   ctx.db->SignalModified(key);
@@ -177,6 +184,7 @@ void SPopCommand(CommandContext& ctx) {
   if (set->Size() == 0) ctx.db->DeleteEntry(e);
   ctx.db->SignalModified(key);
   ctx.ks->dirty++;
+  ctx.PropagateAs({"SREM", key, member});
 }
 
 }  // namespace

@@ -90,6 +90,7 @@ void GetDelCommand(CommandContext& ctx) {
   AddStringReply(ctx.reply, e);
   ctx.db->DeleteEntry(e);
   ++ctx.ks->dirty;
+  ctx.PropagateAs({"DEL", ctx.arg(1)});
 }
 
 void MGetCommand(CommandContext& ctx) {

@@ -101,6 +101,8 @@ void IncrByFloatCommand(CommandContext& ctx) {
   ctx.db->ReplaceString(e, text, /*allow_int=*/false);
   ++ctx.ks->dirty;
   ctx.reply->AddBulk(text);
+  // Floating-point arithmetic may round differently elsewhere: the log gets the result.
+  ctx.PropagateAs({"SET", key, text, "KEEPTTL"});
 }
 
 }  // namespace

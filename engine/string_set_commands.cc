@@ -1,10 +1,12 @@
 // The commands that store whole string values or change their expiry: SET and its option
 // grammar, SETNX, SETEX, PSETEX, GETSET, MSET, MSETNX and GETEX. Expiry arguments become absolute
 // Unix milliseconds from the keyspace's command time, with Redis 7.0's validation and overflow
-// rules.
+// rules, and are logged to the AOF in that absolute form.
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "engine/keyspace.h"
 #include "engine/parse.h"
@@ -108,6 +110,29 @@ constexpr std::string_view kRespNil = "$-1\r\n";
 constexpr std::string_view kRespOne = ":1\r\n";
 constexpr std::string_view kRespZero = ":0\r\n";
 
+// What the AOF logs for a SET, SETNX, SETEX, PSETEX or GETSET that stored its value, as Redis 7.0
+// rewrites it: any expiry becomes "SET k v PXAT <ms>" (NX, XX and GET dropped: the log records
+// what happened), GETSET becomes "SET k v", and SET's GET arguments are left out. Anything else is
+// logged as received.
+void PropagateSet(CommandContext& ctx, uint32_t flags, std::string_view key, std::string_view value,
+                  int64_t when) {
+  if (flags & kAnyExpire) {
+    const std::string ms = std::to_string(when);
+    ctx.PropagateAs({"SET", key, value, "PXAT", ms});
+  } else if (flags & kOptGet) {
+    if (ctx.cmd->name == "getset") {
+      ctx.PropagateAs({"SET", key, value});
+      return;
+    }
+    std::vector<std::string> argv;
+    for (size_t j = 0; j < ctx.argc(); ++j) {
+      if (j >= 3 && EqualsIgnoreCase(ctx.arg(j), "get")) continue;
+      argv.emplace_back(ctx.arg(j));
+    }
+    ctx.PropagateAs(std::move(argv));
+  }
+}
+
 // The body of SET, SETNX, SETEX and PSETEX. Replies `ok` after storing, `abort` when NX/XX
 // prevents it; with GET the old value is the only reply.
 void SetGeneric(CommandContext& ctx, const StringOptions& opt, std::string_view key,
@@ -141,6 +166,7 @@ void SetGeneric(CommandContext& ctx, const StringOptions& opt, std::string_view 
   ++ctx.ks->dirty;
   if (flags & kAnyExpire) ctx.db->SetExpire(e, when);
   if (!(flags & kOptGet)) ctx.reply->AddRaw(ok);
+  PropagateSet(ctx, flags, key, value, when);
 }
 
 void SetCommand(CommandContext& ctx) {
@@ -219,16 +245,23 @@ void GetExCommand(CommandContext& ctx) {
     when = *w;
   }
   AddStringReply(ctx.reply, e);
-  if ((expire_unit & (kOptExAt | kOptPxAt)) && when <= ctx.ks->now_ms()) {
+  // The log gets what the command did to the key, never GETEX itself.
+  std::string_view key = ctx.arg(1);
+  if ((expire_unit & (kOptExAt | kOptPxAt)) && when <= ctx.ks->now_ms() && !ctx.ks->loading) {
     // An absolute time already past deletes the key now rather than leaving it to expire; it is
-    // a deletion, not an expiry, in the statistics.
+    // a deletion, not an expiry, in the statistics. (While loading, keys never expire, so the
+    // key stays, expired, as the commands logged after it expect.)
     ctx.db->DeleteEntry(e);
     ++ctx.ks->dirty;
+    ctx.PropagateAs({"DEL", key});
   } else if (expire_unit != 0) {
     ctx.db->SetExpire(e, when);
     ++ctx.ks->dirty;
+    const std::string ms = std::to_string(when);
+    ctx.PropagateAs({"PEXPIREAT", key, ms});
   } else if ((opt.flags & kOptPersist) && ctx.db->RemoveExpire(e)) {
     ++ctx.ks->dirty;
+    ctx.PropagateAs({"PERSIST", key});
   }
 }
 

@@ -25,9 +25,14 @@ struct PopReply {
   bool nil_when_empty = false;  // no key at all: *-1 (ZMPOP) rather than *0 (ZPOPMIN)
 };
 
+// What the AOF logs for a pop that took members, as Redis 7.0 rewrites it: ZPOPMIN/ZPOPMAX as
+// received; BZPOPMIN/BZPOPMAX as "ZPOPMIN|ZPOPMAX key"; ZMPOP/BZMPOP as "ZPOPMIN|ZPOPMAX key
+// <popped>".
+enum class PopLog { kReceived, kKey, kKeyCount };
+
 // Pops up to `count` members (-1: one, the default) from the first key of `keys` that exists.
 void GenericPop(CommandContext& ctx, std::span<const std::string_view> keys, Where where,
-                int64_t count, PopReply shape) {
+                int64_t count, PopReply shape, PopLog log) {
   Entry* e = nullptr;
   std::string_view key;
   for (std::string_view k : keys) {
@@ -78,6 +83,13 @@ void GenericPop(CommandContext& ctx, std::span<const std::string_view> keys, Whe
     ctx.reply->AddDouble(score);
   }
   AfterRemoval(ctx, e, key);
+  const std::string_view name = where == Where::kMax ? "ZPOPMAX" : "ZPOPMIN";
+  if (log == PopLog::kKey) {
+    ctx.PropagateAs({name, key});
+  } else if (log == PopLog::kKeyCount) {
+    const std::string n = std::to_string(rangelen);
+    ctx.PropagateAs({name, key, n});
+  }
 }
 
 void ZPopMinMax(CommandContext& ctx, Where where) {
@@ -97,7 +109,7 @@ void ZPopMinMax(CommandContext& ctx, Where where) {
     }
     count = *c;
   }
-  GenericPop(ctx, ctx.args.subspan(1, 1), where, count, PopReply{});
+  GenericPop(ctx, ctx.args.subspan(1, 1), where, count, PopReply{}, PopLog::kReceived);
 }
 
 void ZPopMinCommand(CommandContext& ctx) { ZPopMinMax(ctx, Where::kMin); }
@@ -105,7 +117,7 @@ void ZPopMaxCommand(CommandContext& ctx) { ZPopMinMax(ctx, Where::kMax); }
 
 // Redis's blockingGenericZpopCommand: the timeout first, then the first non-empty key is served.
 void BlockingPop(CommandContext& ctx, std::span<const std::string_view> keys, Where where,
-                 std::string_view timeout_arg, int64_t count, PopReply shape) {
+                 std::string_view timeout_arg, int64_t count, PopReply shape, PopLog log) {
   std::optional<int64_t> deadline = ParseBlockTimeout(ctx, timeout_arg);
   if (!deadline) return;
   for (std::string_view k : ServeOrder(ctx, keys)) {
@@ -114,7 +126,7 @@ void BlockingPop(CommandContext& ctx, std::span<const std::string_view> keys, Wh
     if (!CheckZSet(ctx, e)) return;
     if (AsZSet(e)->Size() == 0) continue;
     std::string_view one[] = {k};
-    GenericPop(ctx, one, where, count, shape);
+    GenericPop(ctx, one, where, count, shape, log);
     return;
   }
   if (!ctx.may_block) {
@@ -126,7 +138,7 @@ void BlockingPop(CommandContext& ctx, std::span<const std::string_view> keys, Wh
 
 void BZPopMinMax(CommandContext& ctx, Where where) {
   BlockingPop(ctx, ctx.args.subspan(1, ctx.argc() - 2), where, ctx.arg(ctx.argc() - 1), -1,
-              PopReply{.emit_key = true});
+              PopReply{.emit_key = true}, PopLog::kKey);
 }
 
 void BZPopMinCommand(CommandContext& ctx) { BZPopMinMax(ctx, Where::kMin); }
@@ -177,9 +189,9 @@ void ZMPopGeneric(CommandContext& ctx, size_t numkeys_idx, bool blocking) {
   auto keys = ctx.args.subspan(numkeys_idx + 1, static_cast<size_t>(*numkeys));
   PopReply shape{.emit_key = true, .nested = true, .nil_when_empty = true};
   if (blocking) {
-    BlockingPop(ctx, keys, where, ctx.arg(1), count, shape);
+    BlockingPop(ctx, keys, where, ctx.arg(1), count, shape, PopLog::kKeyCount);
   } else {
-    GenericPop(ctx, keys, where, count, shape);
+    GenericPop(ctx, keys, where, count, shape, PopLog::kKeyCount);
   }
 }
 

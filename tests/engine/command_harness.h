@@ -1,8 +1,10 @@
 // Runs engine commands without a network, for unit tests: a keyspace on a manual clock, the
-// engine's command table, and a Run() that returns the raw RESP reply.
+// engine's command table, and a Run() that returns the raw RESP reply and records what the AOF
+// would log for the command (logged()).
 #pragma once
 
 #include <initializer_list>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -26,6 +28,8 @@ class CommandHarness {
     return Run(std::vector<std::string_view>(args));
   }
   std::string Run(const std::vector<std::string_view>& args) {
+    logged_.clear();
+    block_.reset();
     std::string out;
     formats::ReplyWriter reply(&out);
     const CommandSpec* cmd = table_.Find(args[0]);
@@ -49,9 +53,32 @@ class CommandHarness {
     ctx.reply = &reply;
     ctx.cmd = cmd;
     ctx.session = &session_;
+    ctx.may_block = may_block;
+    if (ready_key) ctx.ready_key = *ready_key;
+    propagation_.Clear();
+    ctx.propagation = &propagation_;
+    const uint64_t dirty_before = ks_.dirty;
     cmd->handler(ctx);
+    block_ = std::move(ctx.block);
+    if (propagation_.overridden()) {
+      logged_ = propagation_.commands();
+    } else if (ks_.dirty != dirty_before) {
+      logged_.emplace_back(args.begin(), args.end());
+    }
     return out;
   }
+
+  // What the AOF would log for the last Run(), as the server decides it: the handler's override
+  // (even when dirty did not grow, like Redis's alsoPropagate), else the command as received when
+  // it made dirty grow, else nothing.
+  const std::vector<std::vector<std::string>>& logged() const { return logged_; }
+  // The block request the last Run() filed (with may_block set and nothing to serve).
+  const std::optional<BlockRequest>& block() const { return block_; }
+
+  // Set to run commands as the server does for a client that may block (outside MULTI), and as
+  // it runs a blocked command again when `ready_key` got a value.
+  bool may_block = false;
+  std::optional<std::string> ready_key;
 
   io::ManualClock& clock() { return clock_; }
   Keyspace& ks() { return ks_; }
@@ -63,6 +90,9 @@ class CommandHarness {
   Keyspace ks_;
   CommandTable table_;
   SessionState session_;
+  Propagation propagation_;
+  std::vector<std::vector<std::string>> logged_;
+  std::optional<BlockRequest> block_;
 };
 
 // RESP helpers for expectations.
