@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "server/aof.h"
 #include "server/log.h"
 #include "server/server.h"
 
@@ -204,6 +205,14 @@ size_t Client::GatherOutput(struct iovec* iov, size_t max) {
   if (max == 0) return 0;
   if (send_offset_ == sending_.size()) {
     if (fill_.empty()) return 0;
+    if (hold_lsn_ != 0) {
+      Aof& aof = server_->aof();
+      if (!aof.Acked(hold_lsn_)) {
+        aof.WaitFor(this, hold_lsn_);  // it wakes this client when the log covers hold_lsn_
+        return 0;
+      }
+      hold_lsn_ = 0;
+    }
     // The previous send is complete: swap buffers so new replies go to the other one.
     sending_.clear();
     sending_.swap(fill_);

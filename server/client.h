@@ -79,6 +79,13 @@ class Client final : public io::Connection, public engine::SessionState {
   // Sends replies written outside this client's own request processing (a served blocked
   // command, a timeout) with the loop's next batch.
   void WakeWriter() { ScheduleWrite(); }
+  // Replies written from now on (and those already waiting) are sent only once the AOF has
+  // acknowledged `lsn` (aof.h): a write is never answered before the log holds it.
+  void HoldRepliesUntil(uint64_t lsn) {
+    if (lsn > hold_lsn_) hold_lsn_ = lsn;
+  }
+  bool aof_waiting() const { return aof_waiting_; }
+  void set_aof_waiting(bool yes) { aof_waiting_ = yes; }
   // Not attached to a loop (no valid ConnId is 0): a client driven by unit tests.
   bool detached() const { return conn_id_ == 0; }
   // MULTI/EXEC and WATCH state (transaction.h); CLIENT LIST's multi= is multi().ListCount().
@@ -122,6 +129,8 @@ class Client final : public io::Connection, public engine::SessionState {
   bool blocked_ = false;
   bool postponed_ = false;
   bool rewind_request_ = false;
+  bool aof_waiting_ = false;
+  uint64_t hold_lsn_ = 0;  // fill_ waits for the AOF to acknowledge this LSN (0: nothing)
   MultiState multi_;
 
   // Unparsed input: bytes from query_pos_ on. Requests that arrive whole in one read are parsed

@@ -98,6 +98,15 @@ struct Config {
   int64_t rdb_zstd_level = 0;  // Keel's: > 0 wraps snapshots in a zstd frame of this level
   bool appendonly = false;
   AppendFsync appendfsync = AppendFsync::kEverysec;
+  std::string appendfilename = "appendonly.aof";
+  std::string appenddirname = "appendonlydir";
+  bool no_appendfsync_on_rewrite = false;
+  int64_t auto_aof_rewrite_percentage = 100;
+  uint64_t auto_aof_rewrite_min_size = 64ull * 1024 * 1024;
+  bool aof_load_truncated = true;
+  bool aof_use_rdb_preamble = true;
+  bool aof_rewrite_incremental_fsync = true;
+  bool aof_timestamp_enabled = false;
 };
 
 // ---- The option table (config_options.cc) ----

@@ -155,6 +155,20 @@ const char* ValidDbFilename(const std::string& v) {
   return nullptr;
 }
 
+const char* ValidAofFilename(const std::string& v) {
+  if (v.empty() || v.find('/') != std::string::npos || v.find('\\') != std::string::npos) {
+    return "appendfilename can't be a path, just a filename";
+  }
+  return nullptr;
+}
+
+const char* ValidAofDirname(const std::string& v) {
+  if (v.empty() || v.find('/') != std::string::npos || v.find('\\') != std::string::npos) {
+    return "appenddirname can't be a path, just a dirname";
+  }
+  return nullptr;
+}
+
 std::string JoinWords(const std::vector<std::string>& words) {
   std::string out;
   for (size_t i = 0; i < words.size(); ++i) {
@@ -426,6 +440,20 @@ std::vector<OptionDef> MakeOptions() {
                                       {{"everysec", AppendFsync::kEverysec},
                                        {"always", AppendFsync::kAlways},
                                        {"no", AppendFsync::kNo}}));
+  o.push_back(StringOption("appendfilename", kOptionImmutable, &Config::appendfilename,
+                           ValidAofFilename));
+  o.push_back(StringOption("appenddirname", kOptionImmutable, &Config::appenddirname,
+                           ValidAofDirname));
+  o.push_back(BoolOption("no-appendfsync-on-rewrite", 0, &Config::no_appendfsync_on_rewrite));
+  o.push_back(IntegerOption("auto-aof-rewrite-percentage", 0, &Config::auto_aof_rewrite_percentage,
+                            0, INT_MAX));
+  o.push_back(MemoryOption("auto-aof-rewrite-min-size", 0, &Config::auto_aof_rewrite_min_size, 0,
+                           LLONG_MAX));
+  o.push_back(BoolOption("aof-load-truncated", 0, &Config::aof_load_truncated));
+  o.push_back(BoolOption("aof-use-rdb-preamble", 0, &Config::aof_use_rdb_preamble));
+  o.push_back(BoolOption("aof-rewrite-incremental-fsync", 0,
+                         &Config::aof_rewrite_incremental_fsync));
+  o.push_back(BoolOption("aof-timestamp-enabled", 0, &Config::aof_timestamp_enabled));
   return o;
 }
 

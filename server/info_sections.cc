@@ -14,6 +14,7 @@
 #include <string>
 
 #include "engine/memory.h"
+#include "server/aof.h"
 #include "server/blocking.h"
 #include "server/client.h"
 #include "server/client_pause.h"
@@ -193,7 +194,7 @@ void MemorySection(Server& s, InfoWriter& w) {
   w.Field("mem_clients_slaves", 0);
   w.Field("mem_clients_normal", static_cast<uint64_t>(clients));
   w.Field("mem_cluster_links", 0);
-  w.Field("mem_aof_buffer", 0);
+  w.Field("mem_aof_buffer", static_cast<uint64_t>(s.aof().buffer_bytes()));
   w.Field("mem_allocator", engine::AllocatorName());
   w.Field("active_defrag_running", 0);
   w.Field("lazyfree_pending_objects", 0);
@@ -201,7 +202,6 @@ void MemorySection(Server& s, InfoWriter& w) {
 }
 
 void PersistenceSection(Server& s, InfoWriter& w) {
-  // No AOF yet: its fields keep their idle values.
   w.Section("Persistence");
   w.Field("loading", 0);
   w.Field("async_loading", 0);
@@ -212,18 +212,7 @@ void PersistenceSection(Server& s, InfoWriter& w) {
   w.Field("current_save_keys_processed", 0);
   w.Field("current_save_keys_total", 0);
   s.snapshots().WriteInfo(w);
-  w.Field("aof_enabled", 0);
-  w.Field("aof_rewrite_in_progress", 0);
-  w.Field("aof_rewrite_scheduled", 0);
-  w.Field("aof_last_rewrite_time_sec", -1);
-  w.Field("aof_current_rewrite_time_sec", -1);
-  w.Field("aof_last_bgrewrite_status", "ok");
-  w.Field("aof_rewrites", 0);
-  w.Field("aof_rewrites_consecutive_failures", 0);
-  w.Field("aof_last_write_status", "ok");
-  w.Field("aof_last_cow_size", 0);
-  w.Field("module_fork_in_progress", 0);
-  w.Field("module_fork_last_cow_size", 0);
+  s.aof().WriteInfo(w);
 }
 
 void StatsSection(Server& s, InfoWriter& w) {

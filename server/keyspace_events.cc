@@ -3,6 +3,7 @@
 // scanDatabaseForReadyKeys.
 #include "server/keyspace_events.h"
 
+#include "server/aof.h"
 #include "server/blocking.h"
 #include "server/transaction.h"
 
@@ -11,6 +12,12 @@ namespace keel::server {
 void KeyspaceEvents::OnKeyExpired(engine::Db& db, std::string_view key) {
   // Told before the entry is freed, but the key is as good as gone.
   watched_->Touch(db, key, /*deleted=*/true);
+  // Replay never expires keys: the log says when they went (Redis's propagateDeletion).
+  aof_->Append(db.index(), std::initializer_list<std::string_view>{"DEL", key});
+}
+
+void KeyspaceEvents::OnKeyEvicted(engine::Db& db, std::string_view key) {
+  aof_->Append(db.index(), std::initializer_list<std::string_view>{"DEL", key});
 }
 
 void KeyspaceEvents::OnKeyModified(engine::Db& db, std::string_view key) {

@@ -9,16 +9,18 @@
 
 namespace keel::server {
 
+class Aof;
 class BlockedClients;
 class WatchedKeys;
 
 class KeyspaceEvents final : public engine::KeyspaceObserver {
  public:
-  // Both must outlive this.
-  KeyspaceEvents(WatchedKeys* watched, BlockedClients* blocked)
-      : watched_(watched), blocked_(blocked) {}
+  // All must outlive this. Keys the keyspace removes by itself are logged to `aof` as DEL.
+  KeyspaceEvents(WatchedKeys* watched, BlockedClients* blocked, Aof* aof)
+      : watched_(watched), blocked_(blocked), aof_(aof) {}
 
   void OnKeyExpired(engine::Db& db, std::string_view key) override;
+  void OnKeyEvicted(engine::Db& db, std::string_view key) override;
   void OnKeyModified(engine::Db& db, std::string_view key) override;
   void OnKeyAdded(engine::Db& db, std::string_view key, engine::ObjType type) override;
   void OnDbFlushing(engine::Db& db) override;
@@ -27,6 +29,7 @@ class KeyspaceEvents final : public engine::KeyspaceObserver {
  private:
   WatchedKeys* watched_;
   BlockedClients* blocked_;
+  Aof* aof_;
 };
 
 }  // namespace keel::server

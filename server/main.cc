@@ -13,6 +13,7 @@
 
 #include "engine/memory.h"
 #include "server/config.h"
+#include "server/aof.h"
 #include "server/log.h"
 #include "server/server.h"
 #include "server/snapshots.h"
@@ -130,7 +131,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   // Listening already, as Redis does; connections wait in the backlog until the data is loaded.
-  s = server.snapshots().LoadAtStartup();
+  // With appendonly yes the AOF is the dataset (dump.rdb is not read), as in Redis.
+  s = cfg.appendonly ? server.aof().LoadAtStartup() : server.snapshots().LoadAtStartup();
+  if (s.ok() && !cfg.appendonly) s = server.aof().LoadAtStartup();
   if (!s.ok()) {
     keel::server::Log(LogLevel::kWarning, "%.*s", static_cast<int>(s.message().size()),
                       s.message().data());

@@ -18,6 +18,7 @@
 #include "engine/memory.h"
 #include "engine/parse.h"
 #include "io/socket.h"
+#include "server/aof.h"
 #include "server/blocking.h"
 #include "server/client.h"
 #include "server/client_pause.h"
@@ -101,9 +102,8 @@ bool RefusedForMemory(engine::Keyspace& ks, const Client& client, const engine::
 // Redis's writeCommandsDeniedByDiskError step: after a failed background save (with
 // stop-writes-on-bgsave-error and save points), writes, an EXEC with a write queued, and PING are
 // refused so that a client notices the data is no longer being persisted.
-bool RefusedForDiskError(const Snapshots& snapshots, const Client& client,
-                         const engine::CommandSpec& cmd) {
-  if (!snapshots.WritesRefused()) return false;
+bool RefusedForDiskError(bool refusing, const Client& client, const engine::CommandSpec& cmd) {
+  if (!refusing) return false;
   bool top = cmd.parent == nullptr;
   if (cmd.flags & engine::kCmdWrite) return true;
   if (top && cmd.name == "exec") return (client.multi().cmd_flags & engine::kCmdWrite) != 0;
@@ -148,7 +148,11 @@ Server::Server(std::unique_ptr<ConfigStore> config)
   watched_keys_ = std::make_unique<WatchedKeys>(keyspace_->num_dbs());
   client_pause_ = std::make_unique<ClientPause>(this);
   snapshots_ = std::make_unique<Snapshots>(this);
+  aof_ = std::make_unique<Aof>(this);
+  // What the AOF holds in memory is not counted against maxmemory, as in Redis.
+  keyspace_->not_counted_memory = [this] { return aof_->buffer_bytes(); };
   keyspace_->after_flushall = [this] {
+    if (keyspace_->loading) return;
     if (snapshots_->child_running()) snapshots_->KillChild();
     if (!snapshots_->SavePointsConfigured()) return;
     // The empty snapshot replaces the old one; the flush itself still counts as changes.
@@ -157,7 +161,8 @@ Server::Server(std::unique_ptr<ConfigStore> config)
     (void)ignored;
     keyspace_->dirty = dirty;
   };
-  keyspace_events_ = std::make_unique<KeyspaceEvents>(watched_keys_.get(), blocked_clients_.get());
+  keyspace_events_ =
+      std::make_unique<KeyspaceEvents>(watched_keys_.get(), blocked_clients_.get(), aof_.get());
   keyspace_->set_observer(keyspace_events_.get());
   engine::RegisterEngineCommands(commands_);
   RegisterConnectionCommands(commands_);
@@ -179,6 +184,7 @@ Server::~Server() {
   for (int fd : listeners_) close(fd);
   // The loop goes first: it may still report closed connections; whatever clients remain after
   // that are deleted here.
+  aof_.reset();  // its files may be in the loop's hands until the loop is gone
   loop_.reset();
   for (auto& [id, c] : clients_) delete c;
   clients_.clear();
@@ -264,12 +270,26 @@ bool Server::Shutdown(std::string_view reason, ShutdownMode mode) {
       Log(LogLevel::kWarning, "Error trying to save the DB. Exit anyway.");
     }
   }
+  if (aof_->rewrite_running()) aof_->KillRewriteChild();
   shutting_down_ = true;
   for (int fd : listeners_) close(fd);
   listeners_.clear();
+  // The AOF's last batch may still be in flight: the loop stops once it has completed and
+  // everything buffered is written and fsynced (BeforeSleep calls FinishShutdown).
+  if (aof_->idle()) FinishShutdown();
+  return true;
+}
+
+void Server::FinishShutdown() {
+  loop_stopping_ = true;
+  if (aof_->enabled()) {
+    Status s = aof_->FlushForShutdown();
+    if (!s.ok()) {
+      Log(LogLevel::kWarning, "Error flushing the AOF on shutdown: %s", s.ToString().c_str());
+    }
+  }
   if (!config().pidfile.empty()) unlink(config().pidfile.c_str());
   loop_->Stop();
-  return true;
 }
 
 bool Server::AuthRequired(const Client& client) const {
@@ -320,6 +340,7 @@ void Server::OnAccept(int fd, const io::PeerAddress& peer) {
 }
 
 void Server::RemoveClient(Client* c) {
+  aof_->ForgetClient(c);
   ClearPubSubAndMonitor(*c);
   blocked_clients_->RemoveClient(*c);
   client_pause_->RemoveClient(*c);
@@ -368,8 +389,11 @@ void Server::Execute(Client& client, std::span<const std::string_view> args) {
     } else if (RefusedForMemory(*keyspace_, client, *cmd, client_pause_->writes_paused())) {
       reply.AddError("-OOM command not allowed when used memory > 'maxmemory'.");
       if (cmd_stats != nullptr) cmd_stats->rejected_calls++;
-    } else if (RefusedForDiskError(*snapshots_, client, *cmd)) {
+    } else if (RefusedForDiskError(snapshots_->WritesRefused(), client, *cmd)) {
       reply.AddError(kMisconfRdb);
+      if (cmd_stats != nullptr) cmd_stats->rejected_calls++;
+    } else if (aof_->enabled() && RefusedForDiskError(aof_->WritesRefused(), client, *cmd)) {
+      reply.AddError(aof_->MisconfError());
       if (cmd_stats != nullptr) cmd_stats->rejected_calls++;
     } else if (std::string refusal = ModeRestriction(client, *cmd); !refusal.empty()) {
       reply.AddError(refusal);
@@ -423,9 +447,22 @@ std::optional<engine::BlockRequest> Server::Call(Client& client, const engine::C
   client.set_argv_bytes(argv_bytes);
   // The whole per-command cost of commandstats and latencystats: two monotonic clock reads
   // (vDSO, no system call), a lookup by spec pointer and a few increments.
+  const bool logging = aof_->enabled();
+  const uint64_t dirty_before = keyspace_->dirty;
+  const uint64_t lsn_before = aof_->appended_lsn();
+  const int db_before = client.db_index;
+  if (logging) {
+    propagation_.Clear();
+    ctx.propagation = &propagation_;
+  }
   auto start = std::chrono::steady_clock::now();
   cmd->handler(ctx);
   auto elapsed = std::chrono::steady_clock::now() - start;
+  if (logging && !(ctx.block && kind != CallKind::kInExec)) {
+    Propagate(*cmd, args, db_before, dirty_before);
+    // The reply may leave only once the log holds what the command did.
+    if (aof_->appended_lsn() != lsn_before) client.HoldRepliesUntil(aof_->appended_lsn());
+  }
   client.set_argv_bytes(0);
   // A blocked client's command was shown to MONITOR and counted as processed when it first ran;
   // it enters the slow log when it completes.
@@ -440,6 +477,20 @@ std::optional<engine::BlockRequest> Server::Call(Client& client, const engine::C
     cmd_stats->RecordCall(static_cast<uint64_t>(ns), reply.errors() != errors_before);
   }
   return std::nullopt;
+}
+
+void Server::Propagate(const engine::CommandSpec& cmd, std::span<const std::string_view> args,
+                       int db, uint64_t dirty_before) {
+  // EXEC's queued commands logged themselves, inside MULTI ... EXEC (transaction.cc).
+  if (cmd.parent == nullptr && cmd.name == "exec") return;
+  if (propagation_.overridden()) {
+    const auto& cmds = propagation_.commands();
+    if (cmds.size() > 1) aof_->BeginTransaction();
+    for (const std::vector<std::string>& c : cmds) aof_->Append(db, c);
+    if (cmds.size() > 1) aof_->EndTransaction();
+  } else if (keyspace_->dirty > dirty_before) {
+    aof_->Append(db, args);
+  }
 }
 
 void Server::RecordUnblockedCall(const engine::CommandSpec* cmd, bool failed) {
@@ -478,6 +529,12 @@ void Server::BeforeSleep() {
     keyspace_->UpdateTime();
     keyspace_->ContinueEvictions();
   }
+  // Last: the iteration's writes become one batch of the log.
+  aof_->BeforeSleep();
+  if (shutting_down_ && aof_->idle() && !loop_stopping_) {
+    loop_stopping_ = true;
+    FinishShutdown();
+  }
 }
 
 void Server::Cron() {
@@ -508,6 +565,7 @@ void Server::Cron() {
   }
   keyspace_->DatabasesCron(1000);
   snapshots_->Cron(now);
+  aof_->Cron(now);
 }
 
 void Server::ClientsCron(int64_t now_ms) {
@@ -572,6 +630,15 @@ void Server::InstallConfigHooks() {
           static_cast<unsigned long long>(c.eviction.maxmemory), used);
     }
     keyspace_->PerformEvictions();
+    return Status::Ok();
+  });
+  store.OnChange("appendonly", [this](const Config& c) {
+    if (!c.appendonly) {
+      aof_->Disable();
+      return Status::Ok();
+    }
+    Status s = aof_->Enable();
+    if (!s.ok()) return Status::InvalidArgument("Unable to turn on AOF. Check server logs.");
     return Status::Ok();
   });
   store.OnChange("loglevel", [](const Config& c) {

@@ -29,6 +29,7 @@ class Client;
 class BlockedClients;
 class ClientPause;
 class Snapshots;
+class Aof;
 class KeyspaceEvents;
 class WatchedKeys;
 
@@ -97,6 +98,7 @@ class Server {
   // snapshot failed and FORCE was not given.
   bool Shutdown(std::string_view reason, ShutdownMode mode = {});
   Snapshots& snapshots() { return *snapshots_; }
+  Aof& aof() { return *aof_; }
 
   Config& config() { return config_->config(); }
   ConfigStore& config_store() { return *config_; }
@@ -150,6 +152,12 @@ class Server {
 
  private:
   void OnAccept(int fd, const io::PeerAddress& peer);
+  // Logs what a command did to the AOF (propagation.h): what its handler said, or the command as
+  // received when it changed the dataset.
+  void Propagate(const engine::CommandSpec& cmd, std::span<const std::string_view> args, int db,
+                 uint64_t dirty_before);
+  // The end of a shutdown: the AOF flushed and fsynced, the loop stopped.
+  void FinishShutdown();
   void Cron();
   void BeforeSleep();
   void ClientsCron(int64_t now_ms);
@@ -179,11 +187,14 @@ class Server {
   std::unique_ptr<WatchedKeys> watched_keys_;
   std::unique_ptr<ClientPause> client_pause_;
   std::unique_ptr<Snapshots> snapshots_;
+  std::unique_ptr<Aof> aof_;
+  engine::Propagation propagation_;
   std::unique_ptr<KeyspaceEvents> keyspace_events_;
   PubSubRegistry pubsub_;
   SlowLog slowlog_;
   MonitorList monitors_;
   bool shutting_down_ = false;
+  bool loop_stopping_ = false;
 };
 
 // Registration of the server's own command families (connection, server administration).

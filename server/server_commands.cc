@@ -234,6 +234,10 @@ void Debug(CommandContext& ctx) {
     }
   } else if (EqualsIgnoreCase(sub, "reload")) {
     DebugReload(ctx);
+  } else if (EqualsIgnoreCase(sub, "loadaof")) {
+    DebugLoadAof(ctx);
+  } else if (EqualsIgnoreCase(sub, "aof-fault") && ctx.argc() >= 3) {
+    DebugAofFault(ctx);
   } else if (EqualsIgnoreCase(sub, "snapshot-digest") && ctx.argc() == 3) {
     DebugSnapshotDigest(ctx);
   } else if (EqualsIgnoreCase(sub, "set-active-expire") && ctx.argc() == 3) {

@@ -17,6 +17,7 @@
 #include "io/file_stream.h"
 #include "io/file_system.h"
 #include "io/process.h"
+#include "server/aof.h"
 #include "server/info_sections.h"
 #include "server/log.h"
 #include "server/server.h"
@@ -198,6 +199,8 @@ void Snapshots::Cron(int64_t now_ms) {
     if (r.has_value() && r->exited) OnChildDone(r->exit_code, r->signal);
     return;
   }
+  // One child at a time: a save waits for the AOF rewrite (Redis's hasActiveChildProcess).
+  if (server_->aof().rewrite_running()) return;
   if (scheduled_) {
     Status ignored = StartBackground();
     (void)ignored;

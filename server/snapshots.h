@@ -64,6 +64,11 @@ class Snapshots {
   // Stats section: latest_fork_usec, total_forks.
   int64_t latest_fork_us() const { return latest_fork_us_; }
   uint64_t total_forks() const { return total_forks_; }
+  // Another fork (the AOF rewrite) took `us` microseconds.
+  void NoteFork(int64_t us) {
+    latest_fork_us_ = us;
+    total_forks_++;
+  }
 
  private:
   // Writes the snapshot to `tmp`, syncs it, renames it over dbfilename and syncs the directory.
@@ -92,6 +97,11 @@ class Snapshots {
 
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] (persistence_commands.cc).
 void DebugReload(engine::CommandContext& ctx);
+// DEBUG LOADAOF: the AOF flushed, fsynced and loaded again in place of the dataset.
+void DebugLoadAof(engine::CommandContext& ctx);
+// DEBUG AOF-FAULT WRITE <errno> [count [partial]] | SYNC <errno> [count] | CLEAR (Keel's, for
+// tests): the next writes or fsyncs of the AOF fail with that errno (count -1: until CLEAR).
+void DebugAofFault(engine::CommandContext& ctx);
 // DEBUG SNAPSHOT-DIGEST <0|1>.
 void DebugSnapshotDigest(engine::CommandContext& ctx);
 void RegisterPersistenceCommands(engine::CommandTable& table);

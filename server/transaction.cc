@@ -5,6 +5,7 @@
 
 #include "engine/keyspace.h"
 #include "engine/parse.h"
+#include "server/aof.h"
 #include "server/client.h"
 #include "server/server.h"
 
@@ -66,12 +67,15 @@ void Exec(CommandContext& ctx) {
   // The queue stays in place while it runs (CLIENT LIST shows multi=<n> meanwhile): no queued
   // command can change it, since MULTI, EXEC, DISCARD and WATCH are never queued.
   std::vector<std::string_view> views;
+  // The log gets the transaction's writes between MULTI and EXEC, or nothing when none wrote.
+  server.aof().BeginTransaction();
   for (size_t i = 0; i < m.commands.size(); ++i) {
     const QueuedCommand& q = m.commands[i];
     views.assign(q.args.begin(), q.args.end());
     // Blocking commands reply at once, as if their timeout had passed (Redis's DENY_BLOCKING).
     (void)server.Call(c, q.cmd, views, Server::CallKind::kInExec);
   }
+  server.aof().EndTransaction();
   DiscardTransaction(c);
 }
 
