@@ -4,6 +4,8 @@
 // re-encoded and no per-key memory is allocated.
 #include "engine/rdb_save.h"
 
+#include <unistd.h>
+
 #include <string>
 
 #include "engine/db.h"
@@ -142,7 +144,8 @@ Status SaveKey(RdbWriter& w, const Db& db, const Entry* e, const AccessDataMode&
   return WriteRdbValue(w, e);
 }
 
-Status SaveDb(RdbWriter& w, Db& db, int index, const AccessDataMode& mode, uint64_t* keys) {
+Status SaveDb(RdbWriter& w, Db& db, int index, const AccessDataMode& mode, int64_t delay_us,
+              uint64_t* keys) {
   KEEL_RETURN_IF_ERROR(w.WriteSelectDb(static_cast<uint64_t>(index)));
   KEEL_RETURN_IF_ERROR(w.WriteResizeDb(db.size(), db.expires_size()));
   // Entries are visited in hash order, so each is a cache miss. The walk only gathers them, a
@@ -154,7 +157,11 @@ Status SaveDb(RdbWriter& w, Db& db, int index, const AccessDataMode& mode, uint6
   size_t n = 0;
   Status st;
   auto flush = [&] {
-    for (size_t i = 0; i < n && st.ok(); ++i) st = SaveKey(w, db, batch[i], mode);
+    for (size_t i = 0; i < n && st.ok(); ++i) {
+      st = SaveKey(w, db, batch[i], mode);
+      // Tests slow a background save down with this (Redis's rdb-key-save-delay).
+      if (delay_us > 0) usleep(static_cast<useconds_t>(delay_us));
+    }
     if (st.ok()) *keys += n;
     n = 0;
   };
@@ -181,7 +188,7 @@ Status SaveAll(Keyspace& ks, formats::ByteSink& out, const RdbSaveOptions& o, ui
   for (int i = 0; i < ks.num_dbs(); ++i) {
     Db& db = ks.db(i);
     if (db.size() == 0) continue;
-    KEEL_RETURN_IF_ERROR(SaveDb(w, db, i, mode, keys));
+    KEEL_RETURN_IF_ERROR(SaveDb(w, db, i, mode, o.key_save_delay_us, keys));
   }
   return w.Finish();
 }

@@ -24,6 +24,7 @@ struct RdbSaveOptions {
   uint64_t used_memory = 0;          // AUX used-mem
   bool aof_base = false;             // AUX aof-base: the file is the base of an AOF
   int zstd_level = 0;                // > 0: Keel's zstd framing at this level (rdb-zstd-level)
+  int64_t key_save_delay_us = 0;     // > 0: sleep this long after each key (rdb-key-save-delay)
 };
 
 struct RdbSaveStats {

@@ -104,9 +104,9 @@ class EventLoop {
   // the write wrote everything. `done` runs on the loop thread, in a later iteration than the
   // call, with the write's result (bytes written, possibly fewer than `len`, or -errno) and the
   // sync's (0, -errno, -ECANCELED when it did not run, or 1 when not asked for). The bytes must
-  // stay valid and unchanged until then. Operations of one fd may complete in any order: the
-  // caller keeps at most one in flight per file. The epoll backend runs them synchronously at the
-  // call and defers only `done`.
+  // stay valid and unchanged until then. Several operations of one fd may be in flight and
+  // complete in any order; a sync covers only writes that completed before it started. The
+  // epoll backend runs them synchronously at the call and defers only `done`.
   virtual void SubmitFileWrite(int fd, uint64_t offset, const char* data, size_t len, bool sync,
                                std::function<void(int64_t write_res, int sync_res)> done) = 0;
   // fdatasync alone; `done` gets 0 or -errno, in a later iteration.

@@ -30,6 +30,19 @@ struct FdHandle {
   }
 };
 
+// One asynchronous operation: a WriteAsync, a SyncAsync or an AppendAsync. Each has its own
+// offset, remaining bytes, injected faults and callback, so that several appends can be in flight
+// at once; the callbacks the loop holds share it.
+struct Op {
+  bool append = false;    // AppendAsync: its bytes were counted in size() when it started
+  uint64_t offset = 0;    // where rest goes
+  std::string_view rest;  // bytes not written yet
+  bool sync = false;
+  int write_fault = 0;  // injected: reported once the partial bytes are written
+  int sync_fault = 0;   // injected: reported once the fsync has run
+  std::function<void(Status)> done;
+};
+
 class LoopLogFile final : public LogFile {
  public:
   LoopLogFile(EventLoop& loop, std::string path, int fd, uint64_t size)
@@ -41,15 +54,16 @@ class LoopLogFile final : public LogFile {
   ~LoopLogFile() override { handle_->alive = false; }
 
   uint64_t size() const override { return size_; }
-  bool busy() const override { return busy_; }
+  bool busy() const override { return busy_ || appends_ > 0; }
 
   Status Write(std::string_view data) override {
-    KEEL_RETURN_IF_ERROR(CheckIdle("write to"));
+    // A SyncAsync in flight is fine: everysec writes while its background fsync runs.
+    if (!(syncing_ && appends_ == 0 && fd_ >= 0)) KEEL_RETURN_IF_ERROR(CheckIdle("write to"));
     int err;
     uint64_t partial;
     if (TakeWriteFault(&err, &partial)) {
       KEEL_RETURN_IF_ERROR(WriteAll(data.substr(0, std::min<uint64_t>(partial, data.size()))));
-      return WriteError(err, /*injected=*/true);
+      return WriteError(size_, err, /*injected=*/true);
     }
     return WriteAll(data);
   }
@@ -61,22 +75,18 @@ class LoopLogFile final : public LogFile {
       return;
     }
     busy_ = true;
-    done_ = std::move(done);
-    sync_ = sync;
-    write_fault_ = 0;
-    sync_fault_ = 0;
-    int err;
-    uint64_t partial;
-    if (TakeWriteFault(&err, &partial)) {
-      // The partial bytes are written for real (through the same path), then the error reported.
-      write_fault_ = err;
-      rest_ = data.substr(0, std::min<uint64_t>(partial, data.size()));
-      sync_ = false;
-    } else {
-      rest_ = data;
-      if (sync && TakeSyncFault(&err)) sync_fault_ = err;
+    StartWrite(/*append=*/false, data, sync, std::move(done));
+  }
+
+  void AppendAsync(std::string_view data, bool sync, std::function<void(Status)> done) override {
+    // Only a WriteAsync/SyncAsync in flight forbids it; other appends may be.
+    Status s = fd_ < 0 || busy_ ? CheckIdle("append to") : Status::Ok();
+    if (!s.ok()) {
+      done(std::move(s));
+      return;
     }
-    SubmitRest();
+    ++appends_;
+    StartWrite(/*append=*/true, data, sync, std::move(done));
   }
 
   void SyncAsync(std::function<void(Status)> done) override {
@@ -86,12 +96,12 @@ class LoopLogFile final : public LogFile {
       return;
     }
     busy_ = true;
-    done_ = std::move(done);
+    syncing_ = true;
+    auto op = std::make_shared<Op>();
+    op->done = std::move(done);
     int err;
-    sync_fault_ = TakeSyncFault(&err) ? err : 0;
-    loop_.SubmitFileSync(fd_, [this, handle = handle_](int res) {
-      if (handle->alive) OnSynced(res);
-    });
+    op->sync_fault = TakeSyncFault(&err) ? err : 0;
+    SubmitSync(std::move(op));
   }
 
   Status SyncNow() override {
@@ -130,15 +140,15 @@ class LoopLogFile final : public LogFile {
       return Status::IoError(std::string("cannot ") + what + " '" + path() + "': it is closed",
                              EBADF);
     }
-    if (busy_) {
+    if (busy()) {
       return Status::Internal(std::string("cannot ") + what + " '" + path() +
                               "' while an asynchronous write or sync is in flight");
     }
     return Status::Ok();
   }
 
-  Status WriteError(int err, bool injected) const {
-    return Status::IoError("cannot write to '" + path() + "' at offset " + std::to_string(size_) +
+  Status WriteError(uint64_t offset, int err, bool injected) const {
+    return Status::IoError("cannot write to '" + path() + "' at offset " + std::to_string(offset) +
                                ": " + ErrText(err) + (injected ? " (injected fault)" : ""),
                            err);
   }
@@ -153,86 +163,120 @@ class LoopLogFile final : public LogFile {
     while (!data.empty()) {
       ssize_t n = pwrite(fd_, data.data(), data.size(), static_cast<off_t>(size_));
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return WriteError(n < 0 ? errno : EIO, false);
+      if (n <= 0) return WriteError(size_, n < 0 ? errno : EIO, false);
       size_ += static_cast<uint64_t>(n);
       data.remove_prefix(static_cast<size_t>(n));
     }
     return Status::Ok();
   }
 
-  // Writes rest_ at the end of the file, with the fdatasync linked after it when asked: a short
-  // write cancels the fsync, and the continuation carries it again, so it always follows the last
-  // byte.
-  void SubmitRest() {
-    loop_.SubmitFileWrite(fd_, size_, rest_.data(), rest_.size(), sync_,
-                          [this, handle = handle_](int64_t write_res, int sync_res) {
-                            if (handle->alive) OnWritten(write_res, sync_res);
-                          });
+  // A WriteAsync grows size_ as its bytes land; an append has its range counted at once, so the
+  // next append goes right after it whatever happens to this one.
+  void StartWrite(bool append, std::string_view data, bool sync, std::function<void(Status)> done) {
+    auto op = std::make_shared<Op>();
+    op->append = append;
+    op->offset = size_;
+    op->sync = sync;
+    op->done = std::move(done);
+    if (append) size_ += data.size();
+    int err;
+    uint64_t partial;
+    if (TakeWriteFault(&err, &partial)) {
+      // The partial bytes are written for real (through the same path), then the error reported.
+      op->write_fault = err;
+      op->rest = data.substr(0, std::min<uint64_t>(partial, data.size()));
+      op->sync = false;
+    } else {
+      op->rest = data;
+      if (sync && TakeSyncFault(&err)) op->sync_fault = err;
+    }
+    SubmitRest(std::move(op));
   }
 
-  void OnWritten(int64_t write_res, int sync_res) {
+  // Writes the op's remaining bytes at its offset, with the fdatasync linked after them when
+  // asked: a short write cancels the fsync, and the continuation carries it again, so it always
+  // follows the op's last byte. The callbacks hold the op, so it lives as long as the loop owes
+  // it a completion, and check `alive`, so nothing runs for a file that is gone.
+  void SubmitRest(std::shared_ptr<Op> op) {
+    const Op& o = *op;
+    loop_.SubmitFileWrite(
+        fd_, o.offset, o.rest.data(), o.rest.size(), o.sync,
+        [this, handle = handle_, op = std::move(op)](int64_t write_res, int sync_res) {
+          if (handle->alive) OnWritten(op, write_res, sync_res);
+        });
+  }
+
+  void SubmitSync(std::shared_ptr<Op> op) {
+    loop_.SubmitFileSync(fd_, [this, handle = handle_, op = std::move(op)](int res) {
+      if (handle->alive) OnSynced(op, res);
+    });
+  }
+
+  void OnWritten(const std::shared_ptr<Op>& op, int64_t write_res, int sync_res) {
     if (write_res < 0) {
-      Finish(WriteError(static_cast<int>(-write_res), false));
+      Finish(*op, WriteError(op->offset, static_cast<int>(-write_res), false));
       return;
     }
-    size_ += static_cast<uint64_t>(write_res);
-    rest_.remove_prefix(static_cast<size_t>(write_res));
-    if (!rest_.empty()) {
+    op->offset += static_cast<uint64_t>(write_res);
+    if (!op->append) size_ = op->offset;
+    op->rest.remove_prefix(static_cast<size_t>(write_res));
+    if (!op->rest.empty()) {
       if (write_res == 0) {  // no progress: report instead of spinning
-        Finish(WriteError(EIO, false));
+        Finish(*op, WriteError(op->offset, EIO, false));
         return;
       }
-      SubmitRest();
+      SubmitRest(op);
       return;
     }
-    if (write_fault_ != 0) {
-      Finish(WriteError(write_fault_, true));
+    if (op->write_fault != 0) {
+      Finish(*op, WriteError(op->offset, op->write_fault, true));
       return;
     }
-    if (!sync_) {
-      Finish(Status::Ok());
+    if (!op->sync) {
+      Finish(*op, Status::Ok());
       return;
     }
     if (sync_res == 1 || sync_res == -ECANCELED) {
       // Everything is written but the fsync did not run with it (a write the loop had to split):
       // it runs now, alone.
-      loop_.SubmitFileSync(fd_, [this, handle = handle_](int res) {
-        if (handle->alive) OnSynced(res);
-      });
+      SubmitSync(op);
       return;
     }
-    OnSynced(sync_res);
+    OnSynced(op, sync_res);
   }
 
-  void OnSynced(int res) {
+  void OnSynced(const std::shared_ptr<Op>& op, int res) {
     if (res < 0) {
-      Finish(SyncError(-res, false));
-    } else if (sync_fault_ != 0) {
-      Finish(SyncError(sync_fault_, true));
+      Finish(*op, SyncError(-res, false));
+    } else if (op->sync_fault != 0) {
+      Finish(*op, SyncError(op->sync_fault, true));
     } else {
-      Finish(Status::Ok());
+      Finish(*op, Status::Ok());
     }
   }
 
-  // Idle again before `done` runs, so that it may start the next operation.
-  void Finish(Status s) {
-    busy_ = false;
-    rest_ = {};
-    auto done = std::move(done_);
-    done_ = nullptr;
+  // Idle again (or one append fewer) before `done` runs, so that it may start the next operation.
+  void Finish(Op& op, Status s) {
+    if (op.append) {
+      --appends_;
+    } else {
+      busy_ = false;
+      syncing_ = false;
+    }
+    op.rest = {};
+    auto done = std::move(op.done);
+    op.done = nullptr;
     done(std::move(s));
   }
 
   EventLoop& loop_;
   std::shared_ptr<FdHandle> handle_;
   int fd_;  // handle_->fd while open, -1 once closed
+  // Where the next write goes: with appends in flight, the end of the last one started.
   uint64_t size_;
-  bool busy_ = false;
-  std::string_view rest_;  // bytes of the WriteAsync not written yet
-  bool sync_ = false;
-  int write_fault_ = 0;  // injected: reported once the partial bytes are written
-  int sync_fault_ = 0;   // injected: reported once the fsync has run
-  std::function<void(Status)> done_;
+  bool busy_ = false;     // a WriteAsync or SyncAsync is in flight
+  bool syncing_ = false;  // ... and it is a SyncAsync
+  int appends_ = 0;    // AppendAsync calls in flight
 };
 
 }  // namespace

@@ -4,8 +4,8 @@
 //     the kernel while the loop keeps serving; epoll: synchronously);
 //   - OpenFsLogFile: through an io::FileSystem (tests, with the fault-injecting file system),
 //     completing every operation synchronously.
-// At most one asynchronous operation (WriteAsync/SyncAsync) is in flight at a time; the callers'
-// `done` may run before the call returns (OpenFsLogFile) or later (OpenLoopLogFile). A short write
+// At most one WriteAsync/SyncAsync is in flight at a time, or any number of AppendAsync; the
+// callers' `done` may run before the call returns (OpenFsLogFile) or later (OpenLoopLogFile). A short write
 // is continued until every byte is written or an error occurs; on an error, size() still counts
 // the bytes that did reach the file, so the caller can Truncate() them away (E4).
 // Fault injection (InjectFaults) makes the next operations fail as if the kernel had said so, for
@@ -46,18 +46,28 @@ class LogFile {
   virtual uint64_t size() const = 0;
 
   // Appends `data` synchronously (write(2) on the loop thread, as Redis does under everysec and
-  // no). An error carries the errno; size() tells how much reached the file.
+  // no), also while a SyncAsync is in flight (that sync covers only what was written before it
+  // started). An error carries the errno; size() tells how much reached the file.
   virtual Status Write(std::string_view data) = 0;
   // Appends `data` and, when `sync`, fdatasyncs after the write completed. `data` must stay
   // valid until `done`, which gets Ok or the first error (IoError with the errno).
   virtual void WriteAsync(std::string_view data, bool sync, std::function<void(Status)> done) = 0;
   // fdatasync of everything written before the call.
   virtual void SyncAsync(std::function<void(Status)> done) = 0;
+  // Appends `data` after everything appended so far: size() grows by data.size() at once, and the
+  // write goes to that offset. With `sync`, an fdatasync follows once the write completed (linked
+  // on io_uring). Unlike WriteAsync, several appends may be in flight at once (group commit with
+  // more than one fsync in flight); each `done` runs once, with Ok or the first error (IoError
+  // with the errno), in any order. A failed append may have left part of its bytes in the file and
+  // later appends may have succeeded after it: wait until busy() is false, then Truncate() back
+  // to a known good size. `data` must stay valid until its `done`. Faults count once per append.
+  // Not to be mixed with WriteAsync/SyncAsync/Write while appends are in flight.
+  virtual void AppendAsync(std::string_view data, bool sync, std::function<void(Status)> done) = 0;
   // fdatasync now, blocking (shutdown).
   virtual Status SyncNow() = 0;
   // Cuts the file back to `size` bytes (after a failed write).
   virtual Status Truncate(uint64_t size) = 0;
-  // Whether WriteAsync/SyncAsync is in flight.
+  // Whether WriteAsync/SyncAsync or any AppendAsync is in flight.
   virtual bool busy() const = 0;
   // Closes the file; pending operations must have completed.
   virtual Status Close() = 0;

@@ -1,6 +1,7 @@
 // The append-only log file over an io::FileSystem (the in-memory or fault-injecting one in
 // tests): every write is an Append + Flush, every sync a Sync, and the asynchronous calls complete
-// before they return.
+// before they return. Appends behave as the loop's pwrite at a reserved offset does: after a failed
+// append, the next one still lands at the end of the failed one's range, the gap reading as zeros.
 #include <errno.h>
 #include <string.h>
 
@@ -16,22 +17,21 @@ namespace {
 class FsLogFile final : public LogFile {
  public:
   FsLogFile(FileSystem& fs, std::string path, std::unique_ptr<WritableFile> file)
-      : LogFile(std::move(path)), fs_(fs), file_(std::move(file)), size_(file_->Size()) {}
+      : LogFile(std::move(path)),
+        fs_(fs),
+        file_(std::move(file)),
+        size_(file_->Size()),
+        end_(size_) {}
 
   uint64_t size() const override { return size_; }
   bool busy() const override { return false; }  // nothing outlives the call that started it
 
+  // size() follows the bytes that reached the file, including the part of a failed write.
   Status Write(std::string_view data) override {
     if (file_ == nullptr) return ClosedError("write to");
-    int err;
-    uint64_t partial;
-    if (TakeWriteFault(&err, &partial)) {
-      KEEL_RETURN_IF_ERROR(Append(data.substr(0, std::min<uint64_t>(partial, data.size()))));
-      return Status::IoError("cannot write to '" + path() + "' at offset " + std::to_string(size_) +
-                                 ": " + strerror(err) + " (injected fault)",
-                             err);
-    }
-    return Append(data);
+    Status s = WriteAt(size_, data);
+    size_ = end_;
+    return s;
   }
 
   void WriteAsync(std::string_view data, bool sync, std::function<void(Status)> done) override {
@@ -41,6 +41,19 @@ class FsLogFile final : public LogFile {
   }
 
   void SyncAsync(std::function<void(Status)> done) override { done(SyncNow()); }
+
+  // size() counts the whole of `data` whatever happens, as the loop's AppendAsync does.
+  void AppendAsync(std::string_view data, bool sync, std::function<void(Status)> done) override {
+    if (file_ == nullptr) {
+      done(ClosedError("append to"));
+      return;
+    }
+    uint64_t offset = size_;
+    size_ += data.size();
+    Status s = WriteAt(offset, data);
+    if (s.ok() && sync) s = SyncNow();
+    done(std::move(s));
+  }
 
   Status SyncNow() override {
     if (file_ == nullptr) return ClosedError("fdatasync");
@@ -66,7 +79,7 @@ class FsLogFile final : public LogFile {
     }
     Status s = fs_.Truncate(path(), size);
     if (s.ok()) {
-      size_ = size;
+      size_ = end_ = size;
     } else {
       RefreshSize();
     }
@@ -94,27 +107,45 @@ class FsLogFile final : public LogFile {
                            EBADF);
   }
 
+  // Writes `data` at `offset`, which is at or after the file's end (zeros fill a gap a failed
+  // append left), taking one write fault: its partial bytes are written, then it fails.
+  Status WriteAt(uint64_t offset, std::string_view data) {
+    if (end_ < offset) KEEL_RETURN_IF_ERROR(Append(std::string(offset - end_, '\0')));
+    int err;
+    uint64_t partial;
+    if (TakeWriteFault(&err, &partial)) {
+      KEEL_RETURN_IF_ERROR(Append(data.substr(0, std::min<uint64_t>(partial, data.size()))));
+      return Status::IoError("cannot write to '" + path() + "' at offset " + std::to_string(end_) +
+                                 ": " + strerror(err) + " (injected fault)",
+                             err);
+    }
+    return Append(data);
+  }
+
   Status Append(std::string_view data) {
     Status s = file_->Append(data);
     if (s.ok()) s = file_->Flush();
     if (s.ok()) {
-      size_ += data.size();
+      end_ += data.size();
     } else {
-      RefreshSize();  // a failed append may still have written part of its data
+      // A failed append may still have written part of its data.
+      auto size = fs_.GetFileSize(path());
+      if (size.has_value()) end_ = *size;
     }
     return s;
   }
 
   void RefreshSize() {
     auto size = fs_.GetFileSize(path());
-    if (size.has_value()) size_ = *size;
+    if (size.has_value()) size_ = end_ = *size;
   }
 
   FileSystem& fs_;
   // Null once closed, or after Truncate() could not reopen the file (a later Truncate() tries
   // again).
   std::unique_ptr<WritableFile> file_;
-  uint64_t size_;
+  uint64_t size_;  // where the next write goes: end_, or past it after a failed append
+  uint64_t end_;   // bytes in the file
   bool closed_ = false;
 };
 

@@ -187,7 +187,6 @@ class TimerList {
   void RunDue();
   // Microseconds until the nearest deadline (0 if one has passed), or -1 when there are no timers.
   int64_t UsUntilNext() const;
-
  private:
   struct Timer {
     uint64_t id;

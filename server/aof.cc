@@ -2,6 +2,8 @@
 // policies, error fencing and replies held until the log covers them (aof.h).
 #include "server/aof.h"
 
+#include <cerrno>
+#include <csignal>
 #include <cstring>
 
 #include "formats/aof_format.h"
@@ -18,6 +20,8 @@ namespace {
 constexpr size_t kMarkEveryBytes = 8u << 20;
 // Under everysec and no, a run is closed at the end of a batch once it is this long.
 constexpr size_t kRelaxedMarkBytes = 64u << 10;
+// always: batches (write + linked fdatasync) in flight at once.
+constexpr size_t kMaxBatchesInFlight = 2;
 // After a failed write or fsync, retry at most this often (the cron runs at hz).
 constexpr int64_t kRetryIntervalMs = 100;
 }  // namespace
@@ -146,11 +150,14 @@ void Aof::WakeWaiters() {
 
 void Aof::BeforeSleep() {
   if (file_ == nullptr) return;
+  const bool always = server_->config().appendfsync == AppendFsync::kAlways;
   // Synchronous policies complete a batch inside SubmitBatch, so the old file's tail, the switch
   // and the new batch can all happen in one call.
   for (int step = 0; step < 3; ++step) {
-    if (batch_in_flight_ || !write_ok_) return;
-    if (!batch_.empty()) return;  // a failed batch waits for the cron's retry
+    if (!write_ok_ || !batch_.empty()) return;  // a failed batch waits for the cron's retry
+    if (inflight_.size() >= kMaxBatchesInFlight) return;
+    // appendfsync changed from always: its batches complete before plain writes follow.
+    if (!always && !inflight_.empty()) return;
     if (!old_buf_.empty()) {
       batch_.swap(old_buf_);
       batch_end_lsn_ = old_end_lsn_;
@@ -158,14 +165,12 @@ void Aof::BeforeSleep() {
       continue;
     }
     if (next_file_ != nullptr) {
+      if (!inflight_.empty()) return;  // the old file's batches finish first
       SwitchToNextFile();
       continue;
     }
     if (buf_.empty()) return;
-    if (server_->config().appendfsync == AppendFsync::kAlways || run_.len() >= kRelaxedMarkBytes ||
-        file_synced_ != last_mark_synced_) {
-      MarkRun();
-    }
+    if (always || run_.len() >= kRelaxedMarkBytes || file_synced_ != last_mark_synced_) MarkRun();
     batch_.swap(buf_);
     batch_end_lsn_ = appended_lsn_;
     SubmitBatch();
@@ -174,31 +179,65 @@ void Aof::BeforeSleep() {
 }
 
 void Aof::SubmitBatch() {
-  if (server_->config().appendfsync == AppendFsync::kAlways) {
-    batch_in_flight_ = true;
-    file_->WriteAsync(batch_, true, [this](Status s) { OnBatchWritten(std::move(s)); });
-  } else {
+  if (server_->config().appendfsync != AppendFsync::kAlways) {
     OnBatchWritten(file_->Write(batch_));
+    return;
   }
+  InFlight& b = inflight_.emplace_back();
+  b.id = next_batch_id_++;
+  b.bytes.swap(batch_);
+  b.end_lsn = batch_end_lsn_;
+  b.end_offset = file_->size() + b.bytes.size();
+  const uint64_t id = b.id;
+  file_->AppendAsync(b.bytes, true, [this, id](Status st) { OnAppendDone(id, std::move(st)); });
+}
+
+void Aof::OnAppendDone(uint64_t id, Status s) {
+  if (inflight_.empty() || id < inflight_.front().id) return;
+  InFlight& b = inflight_[id - inflight_.front().id];
+  b.done = true;
+  b.status = std::move(s);
+  bool progressed = false;
+  while (!inflight_.empty() && inflight_.front().done && inflight_.front().status.ok()) {
+    InFlight& f = inflight_.front();
+    written_lsn_ = durable_lsn_ = f.end_lsn;
+    file_good_size_ = file_synced_ = f.end_offset;
+    current_size_ += f.bytes.size();
+    last_fsync_ms_ = server_->clock().NowMs();
+    inflight_.pop_front();
+    progressed = true;
+  }
+  if (!inflight_.empty() && inflight_.front().done) {
+    // The oldest unacknowledged batch failed. Once nothing is in flight, every batch from it on
+    // goes back into one batch to be written again after the file is cut back.
+    bool all_done = true;
+    for (const InFlight& f : inflight_) all_done = all_done && f.done;
+    if (!all_done) return;
+    Status failed = inflight_.front().status;
+    batch_.clear();
+    for (InFlight& f : inflight_) batch_ += f.bytes;
+    batch_end_lsn_ = inflight_.back().end_lsn;
+    inflight_.clear();
+    FailWrite(failed, false);
+    return;
+  }
+  if (progressed && inflight_.empty() && !write_ok_ && batch_.empty()) {
+    Log(LogLevel::kWarning, "AOF write error looks solved, Keel can write again.");
+    write_ok_ = true;
+  }
+  if (progressed) WakeWaiters();
 }
 
 void Aof::OnBatchWritten(Status s) {
-  batch_in_flight_ = false;
   if (!s.ok()) {
     FailWrite(s, false);
     return;
   }
-  const bool always = server_->config().appendfsync == AppendFsync::kAlways;
   file_good_size_ = file_->size();
   written_lsn_ = batch_end_lsn_;
-  if (always) {
-    file_synced_ = file_good_size_;
-    durable_lsn_ = written_lsn_;
-    last_fsync_ms_ = server_->clock().NowMs();
-  }
   current_size_ += batch_.size();
   batch_.clear();
-  if (!write_ok_ && (always || !sync_failed_)) {
+  if (!write_ok_ && !sync_failed_) {
     Log(LogLevel::kWarning, "AOF write error looks solved, Keel can write again.");
     write_ok_ = true;
   }
@@ -230,7 +269,7 @@ void Aof::FailWrite(const Status& s, bool sync_error) {
 }
 
 void Aof::RetryAfterError() {
-  if (write_ok_ || batch_in_flight_ || sync_in_flight_ || file_ == nullptr) return;
+  if (write_ok_ || !idle() || file_ == nullptr) return;
   int64_t now = server_->clock().NowMs();
   if (now - last_retry_ms_ < kRetryIntervalMs) return;
   last_retry_ms_ = now;
@@ -329,6 +368,20 @@ Status Aof::FlushForShutdown() {
   KEEL_RETURN_IF_ERROR(file_->SyncNow());
   durable_lsn_ = written_lsn_;
   return Status::Ok();
+}
+
+void Aof::SetStepFault(std::string step, bool crash) {
+  fault_step_ = std::move(step);
+  fault_step_crash_ = crash;
+}
+
+Status Aof::AtStep(const char* step) {
+  if (fault_step_.empty() || fault_step_ != step) return Status::Ok();
+  if (fault_step_crash_) {
+    Log(LogLevel::kWarning, "DEBUG AOF-STEP: crashing at %s", step);
+    raise(SIGKILL);
+  }
+  return Status::IoError(std::string("injected failure at ") + step, EIO);
 }
 
 void Aof::InjectFaults(const io::LogFaults& faults) {

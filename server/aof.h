@@ -15,9 +15,9 @@
 //
 // Per loop iteration (BeforeSleep), the buffer becomes one batch ending with a Keel batch mark
 // (formats/aof_format.h):
-//   always    one write plus a linked fdatasync through the ring (LogFile::WriteAsync), at most
-//             one batch in flight; the next batch accumulates meanwhile, and reads and other
-//             clients' replies keep flowing;
+//   always    one write plus a linked fdatasync through the ring (LogFile::AppendAsync), up to
+//             two batches in flight, acknowledged in order; the next batch accumulates
+//             meanwhile, and reads and other clients' replies keep flowing;
 //   everysec  a synchronous write(2), and an asynchronous fdatasync at most once a second from
 //             the cron, also after writes stop (L4);
 //   no        a synchronous write(2) only.
@@ -30,6 +30,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <span>
 #include <string>
@@ -73,7 +74,7 @@ class Aof {
   // Writes and fsyncs everything buffered, blocking (SHUTDOWN, SIGTERM: P9). Call when idle().
   Status FlushForShutdown();
   // No write or fsync in flight (a shutdown waits for it).
-  bool idle() const { return !batch_in_flight_ && !sync_in_flight_; }
+  bool idle() const { return inflight_.empty() && !sync_in_flight_; }
 
   // DEBUG LOADAOF: flushes and fsyncs the log, then loads the files again in place of the
   // dataset. Fails when a write or fsync is in flight or failing.
@@ -120,13 +121,22 @@ class Aof {
   void Disable();
   // Test seam (DEBUG AOF-FAULT): the next operations of the current incr file fail.
   void InjectFaults(const io::LogFaults& faults);
+  // Test seam (DEBUG AOF-STEP, P5/E6): at the named step of a rewrite or a manifest switch the
+  // server kills itself with SIGKILL (`crash`) or the step fails with EIO. Steps:
+  // "incr-created", "base-renamed", "manifest-temp-synced", "manifest-renamed",
+  // "manifest-dir-synced", "history-deleting". An empty step clears it.
+  void SetStepFault(std::string step, bool crash);
   // Test seam: every file goes through `fs` (e.g. a fault-injecting MemFileSystem), incr files
   // as io::OpenFsLogFile, whose operations complete synchronously. Call before LoadAtStartup.
   void UseFileSystem(io::FileSystem* fs);
 
   void WriteInfo(InfoWriter& w);
   // Bytes held in memory for the log (INFO mem_aof_buffer; not counted for eviction).
-  size_t buffer_bytes() const { return buf_.capacity() + old_buf_.capacity() + batch_.capacity(); }
+  size_t buffer_bytes() const {
+    size_t n = buf_.capacity() + old_buf_.capacity() + batch_.capacity();
+    for (const InFlight& b : inflight_) n += b.bytes.capacity();
+    return n;
+  }
 
  private:
   enum class State { kOff, kOn, kWaitRewrite };
@@ -136,13 +146,15 @@ class Aof {
   void SelectDb(int db);
   // Ends buf_'s current run of bytes with a batch mark.
   void MarkRun();
-  // Writes batch_ (up to batch_end_lsn_) as the policy says.
+  // Writes batch_ (up to batch_end_lsn_) as the policy says; under always it joins inflight_.
   void SubmitBatch();
   // Starts logging into `file` (a new incr file) once everything before it is in file_.
   void RotateTo(std::unique_ptr<io::LogFile> file);
   void SwitchToNextFile();
   void RetryAfterError();
   void OnBatchWritten(Status s);
+  // always: a batch's write and fdatasync completed; acknowledges the batches done in order.
+  void OnAppendDone(uint64_t id, Status s);
   void OnSynced(uint64_t written_at_submit, Status s);
   void FailWrite(const Status& s, bool sync_error);
   void WakeWaiters();
@@ -151,6 +163,8 @@ class Aof {
   // file Keel writes starts with a verified mark, so damage anywhere in it can be judged (T2).
   Result<std::unique_ptr<io::LogFile>> CreateIncrFile(const std::string& name);
   Result<std::unique_ptr<io::LogFile>> OpenLog(const std::string& path);
+  // The step fault's verdict at `step` (see SetStepFault).
+  Status AtStep(const char* step);
   // aof_rewrite.cc
   void ChildMain(const std::string& tmp, int cow_fd);
   void OnChildDone(int exit_code, int signal);
@@ -164,6 +178,8 @@ class Aof {
 
   Server* server_;
   io::FileSystem* fs_;
+  std::string fault_step_;
+  bool fault_step_crash_ = false;
   bool fs_log_files_ = false;  // UseFileSystem: incr files through fs_, not the loop
   std::unique_ptr<AofDir> dir_;
   std::unique_ptr<io::LogFile> file_;  // the last incr file, open for appending
@@ -179,7 +195,19 @@ class Aof {
   formats::AofBatchHasher run_;
   uint64_t last_mark_synced_ = 0;
   std::string batch_;
-  bool batch_in_flight_ = false;
+  // always: the batches submitted (write + linked fdatasync), in log order, at most
+  // kMaxBatchesInFlight (aof.cc) at once. They are acknowledged in order.
+  struct InFlight {
+    uint64_t id = 0;
+    std::string bytes;
+    uint64_t end_lsn = 0;
+    uint64_t end_offset = 0;  // the file's size once it is written
+    bool done = false;
+    Status status;
+  };
+  std::deque<InFlight> inflight_;
+  uint64_t next_batch_id_ = 1;
+
   uint64_t appended_lsn_ = 0;
   uint64_t written_lsn_ = 0;
   uint64_t durable_lsn_ = 0;

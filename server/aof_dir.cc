@@ -58,8 +58,11 @@ Status AofDir::Persist() {
   Status s = file->Append(text);
   if (s.ok()) s = file->Sync();
   if (s.ok()) s = file->Close();
+  if (s.ok()) s = Step("manifest-temp-synced");
   if (s.ok()) s = fs_->RenameFile(tmp, ManifestPath());
+  if (s.ok()) s = Step("manifest-renamed");
   if (s.ok()) s = fs_->SyncDir(dir_);
+  if (s.ok()) s = Step("manifest-dir-synced");
   if (!s.ok()) {
     file.reset();
     Status ignored = fs_->RemoveFile(tmp);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "formats/aof_manifest.h"
@@ -53,7 +54,12 @@ class AofDir {
   uint64_t BaseSize();
   uint64_t TotalSize();
 
+  // Test seam: called after each step of Persist() ("manifest-temp-synced", "manifest-renamed",
+  // "manifest-dir-synced"); an error it returns fails Persist() there.
+  std::function<Status(const char* step)> step_hook;
+
  private:
+  Status Step(const char* step) { return step_hook ? step_hook(step) : Status::Ok(); }
   io::FileSystem* fs_;
   std::string dir_;
   std::string filename_;

@@ -344,6 +344,7 @@ Status Aof::WriteBaseFile(const std::string& path) {
     o.redis_ver = kRedisCompatVersion;
     o.ctime_s = server_->clock().NowMs() / 1000;
     o.aof_base = true;
+    o.key_save_delay_us = cfg.rdb_key_save_delay;
     s = engine::SaveRdb(server_->keyspace(), sink, o, nullptr);
   } else {
     engine::AofRewriteOptions o;
@@ -395,6 +396,7 @@ Status Aof::UpgradeSingleFile() {
 Status Aof::LoadAtStartup() {
   const Config& cfg = server_->config();
   dir_ = std::make_unique<AofDir>(fs_, cfg.appenddirname, cfg.appendfilename);
+  dir_->step_hook = [this](const char* step) { return AtStep(step); };
   if (!cfg.appendonly) return Status::Ok();
   state_ = State::kOn;
   io::FileSystem* fs = fs_;

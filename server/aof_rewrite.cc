@@ -45,6 +45,7 @@ Status Aof::StartRewrite() {
     auto file = CreateIncrFile(name);
     Status s = file.status();
     if (s.ok()) s = fs_->SyncDir(dir_->dir());
+    if (s.ok()) s = AtStep("incr-created");
     // While waiting for the first rewrite there is no valid AOF yet: the manifest is written
     // only when the rewrite succeeds.
     if (s.ok() && state_ == State::kOn) s = dir_->Persist();
@@ -132,6 +133,7 @@ void Aof::OnChildDone(int exit_code, int signal) {
     formats::AofManifest before = dir_->manifest();
     Status s = fs->RenameFile(tmp, dir_->PathOf(base));
     if (s.ok()) s = fs->SyncDir(dir_->dir());
+    if (s.ok()) s = AtStep("base-renamed");
     if (s.ok()) {
       Log(LogLevel::kNotice, "Successfully renamed the temporary AOF base file %s into %s",
           TempBaseName(child_pid_).c_str(), base.c_str());
@@ -143,7 +145,8 @@ void Aof::OnChildDone(int exit_code, int signal) {
     if (s.ok()) {
       ok = true;
       if (state_ == State::kWaitRewrite) state_ = State::kOn;
-      Status ignored = dir_->DeleteHistory();
+      Status ignored = AtStep("history-deleting");
+      if (ignored.ok()) ignored = dir_->DeleteHistory();
       (void)ignored;
       current_size_ = dir_->TotalSize();
       rewrite_base_size_ = current_size_;
@@ -239,6 +242,7 @@ Status Aof::Enable() {
   if (state_ != State::kOff) return Status::Ok();
   const Config& cfg = server_->config();
   dir_ = std::make_unique<AofDir>(fs_, cfg.appenddirname, cfg.appendfilename);
+  dir_->step_hook = [this](const char* step) { return AtStep(step); };
   if (dir_->ManifestExists()) {
     Status s = dir_->Load();
     if (!s.ok()) dir_->mutable_manifest() = formats::AofManifest();

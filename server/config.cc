@@ -327,6 +327,7 @@ ConfigStore::Pairs ConfigStore::Get(std::span<const std::string_view> patterns) 
       continue;
     }
     for (const Entry& e : entries_) {
+      if (options_[e.option].flags & kOptionHidden) continue;  // Redis's HIDDEN_CONFIG
       if (seen(e.key) || !engine::GlobMatch(pattern, e.key, /*nocase=*/true)) continue;
       out.emplace_back(std::string(e.key), options_[e.option].get(config_));
     }

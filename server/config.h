@@ -96,6 +96,7 @@ struct Config {
   bool rdbchecksum = true;
   bool stop_writes_on_bgsave_error = true;
   int64_t rdb_zstd_level = 0;  // Keel's: > 0 wraps snapshots in a zstd frame of this level
+  int64_t rdb_key_save_delay = 0;  // microseconds slept after each key saved (tests)
   bool appendonly = false;
   AppendFsync appendfsync = AppendFsync::kEverysec;
   std::string appendfilename = "appendonly.aof";
@@ -118,6 +119,7 @@ inline constexpr uint32_t kOptionImmutable = 1u << 0;  // only from the file / c
 inline constexpr uint32_t kOptionProtected = 1u << 1;  // CONFIG SET needs enable-protected-configs
 inline constexpr uint32_t kOptionSensitive = 1u << 2;  // value must not reach logs or MONITOR
 inline constexpr uint32_t kOptionMultiArg = 1u << 3;   // takes any number of words
+inline constexpr uint32_t kOptionHidden = 1u << 4;     // CONFIG GET shows it only by exact name
 
 // Changes the working directory to `path` and returns the new absolute directory, or an error whose
 // message is strerror's text.

@@ -435,6 +435,9 @@ std::vector<OptionDef> MakeOptions() {
   o.push_back(BoolOption("rdbchecksum", kOptionImmutable, &Config::rdbchecksum));
   o.push_back(BoolOption("stop-writes-on-bgsave-error", 0, &Config::stop_writes_on_bgsave_error));
   o.push_back(IntegerOption("rdb-zstd-level", 0, &Config::rdb_zstd_level, 0, 22));
+  // Hidden, as in Redis: tests use it to slow a background save down.
+  o.push_back(
+      IntegerOption("rdb-key-save-delay", kOptionHidden, &Config::rdb_key_save_delay, 0, INT_MAX));
   o.push_back(BoolOption("appendonly", 0, &Config::appendonly));
   o.push_back(EnumOption<AppendFsync>("appendfsync", 0, &Config::appendfsync,
                                       {{"everysec", AppendFsync::kEverysec},

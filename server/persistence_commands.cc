@@ -137,6 +137,21 @@ void DebugLoadAof(CommandContext& ctx) {
   ctx.reply->AddOk();
 }
 
+void DebugAofStep(CommandContext& ctx) {
+  // DEBUG AOF-STEP <step> CRASH|FAIL | DEBUG AOF-STEP CLEAR
+  Aof& aof = ServerOf(ctx).aof();
+  if (ctx.argc() == 3 && EqualsIgnoreCase(ctx.arg(2), "clear")) {
+    aof.SetStepFault("", false);
+  } else if (ctx.argc() == 4 &&
+             (EqualsIgnoreCase(ctx.arg(3), "crash") || EqualsIgnoreCase(ctx.arg(3), "fail"))) {
+    aof.SetStepFault(std::string(ctx.arg(2)), EqualsIgnoreCase(ctx.arg(3), "crash"));
+  } else {
+    ctx.reply->AddError(engine::kErrSyntax);
+    return;
+  }
+  ctx.reply->AddOk();
+}
+
 void DebugAofFault(CommandContext& ctx) {
   // DEBUG AOF-FAULT WRITE <errno> [count [partial-bytes]] | SYNC <errno> [count] | CLEAR
   io::LogFaults f;

@@ -236,6 +236,8 @@ void Debug(CommandContext& ctx) {
     DebugReload(ctx);
   } else if (EqualsIgnoreCase(sub, "loadaof")) {
     DebugLoadAof(ctx);
+  } else if (EqualsIgnoreCase(sub, "aof-step") && ctx.argc() >= 3) {
+    DebugAofStep(ctx);
   } else if (EqualsIgnoreCase(sub, "aof-fault") && ctx.argc() >= 3) {
     DebugAofFault(ctx);
   } else if (EqualsIgnoreCase(sub, "snapshot-digest") && ctx.argc() == 3) {

@@ -72,6 +72,7 @@ Status Snapshots::WriteFile(const std::string& tmp) {
   o.ctime_s = server_->clock().NowMs() / 1000;
   o.used_memory = engine::UsedMemory();
   o.zstd_level = static_cast<int>(cfg.rdb_zstd_level);
+  o.key_save_delay_us = cfg.rdb_key_save_delay;
   engine::RdbSaveStats stats;
   Status s = engine::SaveRdb(server_->keyspace(), sink, o, &stats);
   if (s.ok()) s = (*file)->Sync();

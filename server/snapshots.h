@@ -102,6 +102,8 @@ void DebugLoadAof(engine::CommandContext& ctx);
 // DEBUG AOF-FAULT WRITE <errno> [count [partial]] | SYNC <errno> [count] | CLEAR (Keel's, for
 // tests): the next writes or fsyncs of the AOF fail with that errno (count -1: until CLEAR).
 void DebugAofFault(engine::CommandContext& ctx);
+// DEBUG AOF-STEP <step> CRASH|FAIL | CLEAR (Keel's, for tests): see Aof::SetStepFault.
+void DebugAofStep(engine::CommandContext& ctx);
 // DEBUG SNAPSHOT-DIGEST <0|1>.
 void DebugSnapshotDigest(engine::CommandContext& ctx);
 void RegisterPersistenceCommands(engine::CommandTable& table);

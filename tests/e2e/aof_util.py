@@ -64,12 +64,18 @@ class AofCase(unittest.TestCase):
     """A temporary directory per test and keel-servers started in it with appendonly yes."""
 
     def setUp(self):
+        """Also called again by tests that loop over subTests: servers a failed iteration left
+        running are killed first."""
+        self.kill_servers()
         self.dir = tempfile.mkdtemp(prefix="keel-aof-")
         self.addCleanup(shutil.rmtree, self.dir, True)
         self.servers = []
 
     def tearDown(self):
-        for s in self.servers:
+        self.kill_servers()
+
+    def kill_servers(self):
+        for s in getattr(self, "servers", []):
             if s.proc.poll() is None:
                 s.stop(signal.SIGKILL)
 

@@ -1,13 +1,19 @@
 // The append-only log file, each case run against every implementation: through the io_uring
 // loop, through the epoll loop, and over a FileSystem (in memory and POSIX). Appends, syncs,
 // size() accounting across failures and reopening, injected faults with partial bytes, real short
-// writes (RLIMIT_FSIZE), and Truncate() after a failed write.
+// writes (RLIMIT_FSIZE), and Truncate() after a failed write; several appends in flight at once
+// (AppendAsync) with the same failures.
 #include "io/log_file.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "io/fault_file_system.h"
 #include "io/mem_file_system.h"
@@ -102,7 +108,54 @@ struct Harness {
   Status SyncAsync() {
     return Await([&](auto done) { file->SyncAsync(std::move(done)); });
   }
+
+  // Appends started together: Append() starts one (returning its index), WaitAppends() runs the
+  // loop until every started one's `done` ran, and a few iterations more to catch a second call.
+  std::vector<int> calls;
+  std::vector<Status> results;
+  std::vector<int> busy_in_done;  // busy() as the `done` saw it
+  size_t Append(std::string_view data, bool sync) {
+    size_t i = calls.size();
+    calls.push_back(0);
+    results.emplace_back();
+    busy_in_done.push_back(-1);
+    file->AppendAsync(data, sync, [this, i](Status s) {
+      ++calls[i];
+      results[i] = std::move(s);
+      busy_in_done[i] = file->busy() ? 1 : 0;
+    });
+    return i;
+  }
+  bool AllDone() const {
+    for (int c : calls) {
+      if (c == 0) return false;
+    }
+    return true;
+  }
+  void WaitAppends() {
+    if (uses_loop()) {
+      REQUIRE(RunUntil(*loop, [&] { return AllDone(); }));
+      int passes = 0;
+      REQUIRE(RunUntil(
+          *loop, [&] { return loop->file_ops_in_flight() == 0 && passes > 3; }, [&] { ++passes; }));
+    }
+    for (size_t i = 0; i < calls.size(); ++i) {
+      INFO("append " << i);
+      CHECK(calls[i] == 1);
+    }
+    CHECK_FALSE(file->busy());
+  }
 };
+
+// Whether some descriptor of this process has `path` open.
+bool IsOpenHere(const std::string& path) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    char target[PATH_MAX];
+    ssize_t n = readlink(entry.path().c_str(), target, sizeof(target) - 1);
+    if (n > 0 && std::string(target, static_cast<size_t>(n)) == path) return true;
+  }
+  return false;
+}
 
 #define KEEL_LOG_FILE_HARNESS(...)   \
   Impl impl = GENERATE(__VA_ARGS__); \
@@ -321,6 +374,219 @@ TEST_CASE("through the loop, one operation at a time; a file gone mid-write is n
       *h.loop, [&] { return h.loop->file_ops_in_flight() == 0 && passes > 3; }, [&] { ++passes; }));
   CHECK(calls == 1);
   CHECK(h.Contents() == "abcdef");
+}
+
+TEST_CASE("a plain write may go on while a SyncAsync is in flight (everysec)", "[io][log_file]") {
+  KEEL_LOG_FILE_HARNESS(Impl::kLoopUring, Impl::kLoopEpoll);
+  REQUIRE(h.file->Write("abc").ok());
+  int calls = 0;
+  h.file->SyncAsync([&](Status st) {
+    ++calls;
+    CHECK(st.ok());
+  });
+  CHECK(h.file->busy());
+  REQUIRE(h.file->Write("def").ok());  // not refused: the sync covers what came before it
+  CHECK(h.file->size() == 6);
+  REQUIRE(RunUntil(*h.loop, [&] { return calls > 0; }));
+  CHECK(h.Contents() == "abcdef");
+}
+
+TEST_CASE("appends in flight together land at consecutive offsets, each done once",
+          "[io][log_file][append]") {
+  KEEL_LOG_FILE_HARNESS(KEEL_ALL_IMPLS);
+  REQUIRE(h.file->Write("head").ok());
+  // Sizes around the POSIX file system's 64 KiB buffer, an empty one, with and without fsync.
+  std::vector<std::string> data = {"first", Pattern(70'000, 3), "",  Pattern(300'000, 4),
+                                   "fifth", Pattern(4096, 5),   "7", Pattern(65'536, 6)};
+  std::string expected = "head";
+  for (size_t i = 0; i < data.size(); ++i) {
+    h.Append(data[i], /*sync=*/i % 3 != 1);
+    expected += data[i];
+    CHECK(h.file->size() == expected.size());  // counted at once
+  }
+  if (h.uses_loop()) {
+    CHECK_FALSE(h.AllDone());  // later, from the loop
+    CHECK(h.file->busy());
+  }
+  h.WaitAppends();
+  for (size_t i = 0; i < data.size(); ++i) {
+    INFO("append " << i);
+    CHECK(h.results[i].ok());
+  }
+  // busy() stays true until the last one's `done` (which may start the next append).
+  int idle_seen = 0;
+  for (int b : h.busy_in_done) idle_seen += b == 0;
+  CHECK(idle_seen == (h.uses_loop() ? 1 : static_cast<int>(data.size())));
+  CHECK(h.file->size() == expected.size());
+  CHECK(h.Contents() == expected);
+
+  // A second round after the first, then the single-operation calls again.
+  h.Append("ab", true);
+  h.Append("cd", false);
+  h.WaitAppends();
+  REQUIRE(h.WriteAsync("ef", true).ok());
+  REQUIRE(h.SyncAsync().ok());
+  CHECK(h.Contents() == expected + "abcdef");
+  CHECK(h.file->size() == expected.size() + 6);
+  CHECK(h.file->Close().ok());
+}
+
+TEST_CASE("a done may start the next append; appends in flight exclude the other calls",
+          "[io][log_file][append]") {
+  KEEL_LOG_FILE_HARNESS(KEEL_ALL_IMPLS);
+  int chained = 0;
+  std::function<void(Status)> next = [&](Status s) {
+    CHECK(s.ok());
+    if (++chained < 5) h.file->AppendAsync("x", true, next);
+  };
+  h.file->AppendAsync("x", true, next);
+  h.Append("y", false);
+  if (h.uses_loop()) REQUIRE(RunUntil(*h.loop, [&] { return chained == 5; }));
+  h.WaitAppends();
+  CHECK(chained == 5);
+  CHECK(h.file->size() == 6);
+  std::string contents = h.Contents();
+  CHECK(std::count(contents.begin(), contents.end(), 'x') == 5);
+  CHECK(std::count(contents.begin(), contents.end(), 'y') == 1);
+  if (!h.uses_loop()) return;  // nothing is ever in flight on a file system
+
+  h.Append("z", true);
+  CHECK(h.file->busy());
+  CHECK(h.file->Write("w").code() == StatusCode::kInternal);
+  CHECK(h.file->Truncate(0).code() == StatusCode::kInternal);
+  CHECK(h.file->SyncNow().code() == StatusCode::kInternal);
+  CHECK(h.file->Close().code() == StatusCode::kInternal);
+  Status other;
+  h.file->WriteAsync("w", false, [&](Status st) { other = std::move(st); });
+  CHECK(other.code() == StatusCode::kInternal);
+  other = Status::Ok();
+  h.file->SyncAsync([&](Status st) { other = std::move(st); });
+  CHECK(other.code() == StatusCode::kInternal);
+  h.WaitAppends();
+  CHECK(h.Contents() == contents + "z");
+
+  // And a WriteAsync in flight refuses an append, which then takes no fault and no room.
+  h.file->WriteAsync("w", false, [](Status) {});
+  h.file->InjectFaults({.write_errno = EIO});
+  other = Status::Ok();
+  h.file->AppendAsync("v", false, [&](Status st) { other = std::move(st); });
+  CHECK(other.code() == StatusCode::kInternal);
+  CHECK(h.file->size() == 7);  // the WriteAsync's byte is not counted until written
+  REQUIRE(RunUntil(*h.loop, [&] { return !h.file->busy(); }));
+  CHECK(h.file->size() == 8);
+  CHECK(h.WriteAsync("u", false).sys_errno() == EIO);  // the fault was still there
+  REQUIRE(h.file->Close().ok());
+  other = Status::Ok();
+  h.file->AppendAsync("v", false, [&](Status st) { other = std::move(st); });
+  CHECK(other.sys_errno() == EBADF);
+  CHECK(h.file->size() == 8);
+}
+
+TEST_CASE("a fault on the 2nd of 4 appends in flight fails only that one; Truncate cuts back",
+          "[io][log_file][append]") {
+  KEEL_LOG_FILE_HARNESS(KEEL_ALL_IMPLS);
+  REQUIRE(h.file->Write("abcde").ok());
+
+  // A write fault with partial bytes: the others land at their own offsets, leaving a gap.
+  h.Append("1111", true);
+  h.file->InjectFaults({.write_errno = ENOSPC, .partial_bytes = 3});
+  h.Append("2222", true);
+  h.Append("3333", true);
+  h.Append("4444", false);
+  CHECK(h.file->size() == 21);
+  h.WaitAppends();
+  CHECK(h.results[0].ok());
+  CHECK(h.results[1].sys_errno() == ENOSPC);
+  CHECK(h.results[2].ok());
+  CHECK(h.results[3].ok());
+  CHECK(h.file->size() == 21);
+  CHECK(h.Contents() == std::string("abcde1111222") + '\0' + "33334444");
+  REQUIRE(h.file->Truncate(9).ok());
+  CHECK(h.file->size() == 9);
+  CHECK(h.Contents() == "abcde1111");
+
+  // A sync fault: every byte lands; the first append after the injection that asks for an fsync
+  // alone reports its error.
+  h.calls.clear();
+  h.results.clear();
+  h.busy_in_done.clear();
+  h.Append("AA", true);
+  h.file->InjectFaults({.sync_errno = EIO});
+  h.Append("BB", false);  // no fsync asked: takes no sync fault
+  h.Append("CC", true);
+  h.Append("DD", true);
+  h.WaitAppends();
+  CHECK(h.results[0].ok());
+  CHECK(h.results[1].ok());
+  CHECK(h.results[2].sys_errno() == EIO);
+  CHECK(h.results[3].ok());
+  CHECK(h.Contents() == "abcde1111AABBCCDD");
+  REQUIRE(h.file->Truncate(13).ok());
+
+  // Faults count once per append; count -1 fails every append until cleared.
+  h.calls.clear();
+  h.results.clear();
+  h.busy_in_done.clear();
+  h.file->InjectFaults({.write_errno = EIO, .count = -1});
+  h.Append("x", true);
+  h.Append("y", true);
+  h.WaitAppends();
+  CHECK(h.results[0].sys_errno() == EIO);
+  CHECK(h.results[1].sys_errno() == EIO);
+  h.file->ClearFaults();
+  REQUIRE(h.file->Truncate(13).ok());
+  h.Append("zz", true);
+  h.WaitAppends();
+  CHECK(h.results[2].ok());
+  CHECK(h.Contents() == "abcde1111AABBzz");
+  CHECK(h.file->size() == 15);
+}
+
+TEST_CASE("real short writes of appends in flight: each continues at its own offset",
+          "[io][log_file][append]") {
+  KEEL_LOG_FILE_HARNESS(Impl::kLoopUring, Impl::kLoopEpoll, Impl::kFsPosix);
+  REQUIRE(h.file->Write("head").ok());
+  std::string a = Pattern(3000, 7), b = Pattern(3000, 8), c = Pattern(3000, 9);
+  {
+    FileSizeLimit limit(4096);
+    h.Append(a, true);  // [4, 3004): fits
+    h.Append(b, true);  // [3004, 6004): cut at 4096, then EFBIG
+    h.Append(c, true);  // [6004, 9004): EFBIG at once
+    h.WaitAppends();
+  }
+  CHECK(h.results[0].ok());
+  CHECK(h.results[1].sys_errno() == EFBIG);
+  CHECK(h.results[2].sys_errno() == EFBIG);
+  if (h.uses_loop()) {
+    // The continuation of the cut write went to where that append had got to.
+    CHECK_THAT(std::string(h.results[1].message()), Catch::Contains("at offset 4096"));
+    CHECK_THAT(std::string(h.results[2].message()), Catch::Contains("at offset 6004"));
+  }
+  CHECK(h.file->size() == 9004);
+  CHECK(h.Contents() == "head" + a + b.substr(0, 1092));
+  REQUIRE(h.file->Truncate(3004).ok());
+  h.Append("tail", true);
+  h.WaitAppends();
+  CHECK(h.results[3].ok());
+  CHECK(h.Contents() == "head" + a + "tail");
+}
+
+TEST_CASE("a file destroyed with appends in flight calls none back and closes its fd after them",
+          "[io][log_file][append]") {
+  KEEL_LOG_FILE_HARNESS(Impl::kLoopUring, Impl::kLoopEpoll);
+  // The bytes outlive the loop's operations, as the contract asks of the caller.
+  std::vector<std::string> data;
+  for (uint32_t i = 0; i < 6; ++i) data.push_back(Pattern(100'000, 10 + i));
+  std::string path = std::filesystem::canonical(h.path).string();
+  for (const auto& d : data) h.Append(d, true);
+  CHECK(IsOpenHere(path));
+  h.file.reset();
+  int passes = 0;
+  REQUIRE(RunUntil(
+      *h.loop, [&] { return h.loop->file_ops_in_flight() == 0 && passes > 3; }, [&] { ++passes; }));
+  for (int c : h.calls) CHECK(c == 0);
+  CHECK_FALSE(IsOpenHere(path));
+  CHECK(h.Contents().size() <= 600'000);
 }
 
 }  // namespace

@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""Compares keel-server's append-only file with redis-server's on the same machine in one run:
+SET throughput under `appendfsync always` and `everysec` (redis-benchmark, 50 clients, pipeline
+1), and GET throughput from other clients while an `always` SET load runs. Both servers write to
+the same disk. Prints one Markdown table; --json also writes the raw numbers. See bench/README.md.
+
+    /usr/bin/python3 bench/aof.py --keel build/release/server/keel-server [--repeats N]
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from run import SIDES, ServerProcess, fmt_ratio, loadavg, log, version  # noqa: E402
+
+CLIENTS = 50
+
+
+def start(binary, data_dir, policy):
+    server = ServerProcess(binary, args=["--dir", data_dir, "--appendonly", "yes",
+                                         "--appendfsync", policy], data_dir=data_dir)
+    if (os.cpu_count() or 1) >= 2:
+        os.sched_setaffinity(server.proc.pid, {1})
+    return server
+
+
+def benchmark_cmd(port, test, requests, clients=CLIENTS):
+    cmd = ["redis-benchmark", "-p", str(port), "-t", test, "-c", str(clients), "-P", "1",
+           "-n", str(requests), "-r", "100000", "-d", "32", "--csv", "-q"]
+    if (os.cpu_count() or 1) >= 2 and shutil.which("taskset"):
+        cmd = ["taskset", "-c", "0"] + cmd
+    return cmd
+
+
+def rps(output, test):
+    for line in output.splitlines():
+        fields = [f.strip('"') for f in line.split('","')]
+        if len(fields) >= 2 and fields[0].split(" ")[0] == test.upper():
+            return float(fields[1])
+    raise RuntimeError("no %s result in redis-benchmark output:\n%s" % (test, output[-2000:]))
+
+
+def run(port, test, requests):
+    res = subprocess.run(benchmark_cmd(port, test, requests), capture_output=True, text=True,
+                         timeout=1800)
+    return rps(res.stdout, test)
+
+
+def gets_during_writes(port, requests):
+    """GET throughput of 50 clients while 50 others run SETs (started first, still running)."""
+    load = subprocess.Popen(benchmark_cmd(port, "set", 100_000_000), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.0)
+        return run(port, "get", requests)
+    finally:
+        load.kill()
+        load.wait()
+
+
+def one_round(binary, work, requests):
+    out = {}
+    for policy in ("always", "everysec"):
+        d = tempfile.mkdtemp(dir=work)
+        server = start(binary, d, policy)
+        try:
+            n = requests["always"] if policy == "always" else requests["everysec"]
+            out["set_" + policy] = run(server.port, "set", n)
+            if policy == "always":
+                out["get_during_always"] = gets_during_writes(server.port, requests["get"])
+        finally:
+            server.stop()
+            shutil.rmtree(d, ignore_errors=True)
+    return out
+
+
+ROWS = [("set_always", "SET, appendfsync always, requests/s"),
+        ("set_everysec", "SET, appendfsync everysec, requests/s"),
+        ("get_during_always", "GET from 50 other clients during an always SET load, requests/s")]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--keel", required=True, help="path to keel-server (a Release build)")
+    p.add_argument("--redis", default="/usr/bin/redis-server")
+    p.add_argument("--repeats", type=int, default=3, help="rounds per server (3)")
+    p.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
+    p.add_argument("--json", help="also write the raw results here")
+    args = p.parse_args()
+    binaries = {"keel": os.path.abspath(args.keel), "redis": args.redis}
+    requests = {"always": 100_000, "everysec": 1_000_000, "get": 1_000_000}
+    if args.quick:
+        requests = {k: v // 20 for k, v in requests.items()}
+    # On the disk, not a tmpfs: fsync must cost what it costs.
+    work = tempfile.mkdtemp(prefix="keel-bench-aof-", dir="/var/tmp")
+    results = {"repeats": args.repeats, "load_before": loadavg(), "requests": requests,
+               "versions": {s: version(binaries[s]) for s in SIDES}}
+    runs = {s: {k: [] for k, _ in ROWS} for s in SIDES}
+    try:
+        for rep in range(args.repeats):
+            for s in (SIDES if rep % 2 == 0 else SIDES[::-1]):
+                log("round %d: %s" % (rep + 1, s))
+                for k, v in one_round(binaries[s], work, requests).items():
+                    runs[s][k].append(v)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results["runs"] = runs
+    results["load_after"] = loadavg()
+    med = {s: {k: statistics.median(v) for k, v in runs[s].items()} for s in SIDES}
+    lines = ["| AOF, %d clients, pipeline 1 | keel | redis | keel/redis |" % CLIENTS,
+             "|---|---:|---:|---:|"]
+    for k, name in ROWS:
+        lines.append("| %s | %s | %s | %s |" % (name, "{:,.0f}".format(med["keel"][k]),
+                                                 "{:,.0f}".format(med["redis"][k]),
+                                                 fmt_ratio(med["keel"][k], med["redis"][k])))
+    lines.append("")
+    lines.append("Medians of %d rounds, the sides interleaved; above 1.00 means Keel is faster. "
+                 "Load average before/after: %.2f / %.2f." % (args.repeats, results["load_before"],
+                                                              results["load_after"]))
+    print("\n".join(lines))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
