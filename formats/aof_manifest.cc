@@ -80,50 +80,10 @@ bool NeedsQuotes(std::string_view s) {
   return false;
 }
 
-// sdscatrepr.
-void AppendQuoted(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '\\':
-      case '"':
-        out->push_back('\\');
-        out->push_back(c);
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\a':
-        out->append("\\a");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      default: {
-        auto u = static_cast<unsigned char>(c);
-        if (u >= 0x20 && u <= 0x7e) {
-          out->push_back(c);
-        } else {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\x%02x", u);
-          out->append(buf);
-        }
-      }
-    }
-  }
-  out->push_back('"');
-}
-
 void AppendEntry(std::string* out, const AofFileInfo& info, AofFileType type) {
   out->append("file ");
   if (NeedsQuotes(info.name)) {
-    AppendQuoted(out, info.name);
+    AppendRepr(out, info.name);
   } else {
     out->append(info.name);
   }

@@ -117,4 +117,45 @@ bool SplitArgs(std::string_view line, char* out, std::vector<std::string_view>* 
   }
 }
 
+void AppendRepr(std::string* out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (char ch : s) {
+    switch (ch) {
+      case '\\':
+      case '"':
+        out->push_back('\\');
+        out->push_back(ch);
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\a':
+        out->append("\\a");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      default: {
+        // isprint() in the "C" locale, which Redis never changes for LC_CTYPE.
+        auto byte = static_cast<unsigned char>(ch);
+        if (byte >= 0x20 && byte <= 0x7e) {
+          out->push_back(ch);
+        } else {
+          out->append("\\x");
+          out->push_back(kHex[byte >> 4]);
+          out->push_back(kHex[byte & 15]);
+        }
+      }
+    }
+  }
+  out->push_back('"');
+}
+
 }  // namespace keel::formats

@@ -2,6 +2,7 @@
 // as inline requests and redis.conf lines use them. Pure code over bytes.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -12,5 +13,9 @@ namespace keel::formats {
 // unbalanced or a closing quote is not followed by a blank. The whole line is read, NUL bytes
 // included; callers with C-string semantics cut the line at its first NUL first.
 bool SplitArgs(std::string_view line, char* out, std::vector<std::string_view>* words);
+
+// Appends `s` quoted as Redis's sdscatrepr writes it ("..." with \n \r \t \a \b \\ \" escaped
+// and other bytes outside 0x20-0x7e as \xHH), which SplitArgs reads back.
+void AppendRepr(std::string* out, std::string_view s);
 
 }  // namespace keel::formats

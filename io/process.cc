@@ -1,6 +1,7 @@
 // Fork, non-blocking reaping and copy-on-write measurement for background jobs.
 #include "io/process.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,6 +64,44 @@ uint64_t PrivateDirtyBytes() {
   }
   std::fclose(f);
   return kb * 1024;
+}
+
+Result<ReportingChild> ForkReportingChild() {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) fds[0] = fds[1] = -1;
+  auto pid = ForkChild();
+  if (!pid.has_value()) {
+    if (fds[0] >= 0) {
+      close(fds[0]);
+      close(fds[1]);
+    }
+    return pid.error();
+  }
+  ReportingChild child;
+  child.pid = *pid;
+  if (*pid == 0) {
+    if (fds[0] >= 0) close(fds[0]);
+    child.fd = fds[1];
+  } else {
+    if (fds[1] >= 0) close(fds[1]);
+    child.fd = fds[0];
+  }
+  return child;
+}
+
+void SendChildReport(int fd, uint64_t value) {
+  if (fd < 0) return;
+  ssize_t ignored = write(fd, &value, sizeof(value));
+  (void)ignored;
+}
+
+uint64_t TakeChildReport(int* fd) {
+  uint64_t value = 0;
+  if (*fd < 0) return 0;
+  if (read(*fd, &value, sizeof(value)) != static_cast<ssize_t>(sizeof(value))) value = 0;
+  close(*fd);
+  *fd = -1;
+  return value;
 }
 
 }  // namespace keel::io

@@ -16,6 +16,19 @@ namespace keel::io {
 // the event loop alone and end with _exit.
 Result<pid_t> ForkChild();
 
+// fork(2) with a pipe the child reports one number through (its copy-on-write) before it
+// exits. In the parent: `pid` > 0 and `fd` the read end (-1 when no pipe could be made); in the
+// child: `pid` == 0 and `fd` the write end.
+struct ReportingChild {
+  pid_t pid = -1;
+  int fd = -1;
+};
+Result<ReportingChild> ForkReportingChild();
+// The child's side: writes `value` to `fd` (best effort; -1 is ignored).
+void SendChildReport(int fd, uint64_t value);
+// The parent's side, once the child is gone: its report (0 when none), and the pipe closed.
+uint64_t TakeChildReport(int* fd);
+
 struct ChildExit {
   bool exited = false;    // the child is gone (the fields below are valid)
   int exit_code = 0;      // when it exited normally

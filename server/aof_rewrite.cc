@@ -66,33 +66,24 @@ Status Aof::StartRewrite() {
       RotateTo(std::move(file).value());
     }
   }
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) fds[0] = fds[1] = -1;
   int64_t start_us = server_->clock().NowUs();
-  auto pid = io::ForkChild();
-  if (!pid.has_value()) {
-    if (fds[0] >= 0) {
-      close(fds[0]);
-      close(fds[1]);
-    }
+  auto child = io::ForkReportingChild();
+  if (!child.has_value()) {
     last_rewrite_ok_ = false;
     consecutive_failures_++;
     Log(LogLevel::kWarning, "Can't rewrite append only file in background: %s",
-        std::string(pid.error().message()).c_str());
-    return pid.error();
+        std::string(child.error().message()).c_str());
+    return child.error();
   }
-  if (*pid == 0) {
-    if (fds[0] >= 0) close(fds[0]);
-    ChildMain(dir_->PathOf(TempBaseName(getpid())), fds[1]);  // never returns
-  }
-  if (fds[1] >= 0) close(fds[1]);
-  cow_pipe_ = fds[0];
+  if (child->pid == 0) ChildMain(dir_->PathOf(TempBaseName(getpid())), child->fd);  // no return
+  cow_pipe_ = child->fd;
+  const pid_t pid = child->pid;
   server_->snapshots().NoteFork(server_->clock().NowUs() - start_us);
-  child_pid_ = *pid;
+  child_pid_ = pid;
   child_start_ms_ = server_->clock().NowMs();
   engine::SetDictResizeAllowed(false);
   Log(LogLevel::kNotice, "Background append only file rewriting started by pid %d",
-      static_cast<int>(*pid));
+      static_cast<int>(pid));
   return Status::Ok();
 }
 
@@ -108,21 +99,13 @@ void Aof::ChildMain(const std::string& tmp, int cow_fd) {
     Log(LogLevel::kWarning, "Error writing the temporary AOF base file %s: %s", tmp.c_str(),
         s.ToString().c_str());
   }
-  if (cow_fd >= 0) {
-    ssize_t ignored = write(cow_fd, &cow, sizeof(cow));
-    (void)ignored;
-  }
+  io::SendChildReport(cow_fd, cow);
   _exit(s.ok() ? 0 : 1);
 }
 
 void Aof::OnChildDone(int exit_code, int signal) {
   int64_t now_ms = server_->clock().NowMs();
-  uint64_t cow = 0;
-  if (cow_pipe_ >= 0) {
-    if (read(cow_pipe_, &cow, sizeof(cow)) != static_cast<ssize_t>(sizeof(cow))) cow = 0;
-    close(cow_pipe_);
-    cow_pipe_ = -1;
-  }
+  const uint64_t cow = io::TakeChildReport(&cow_pipe_);
   const std::string tmp = dir_->PathOf(TempBaseName(child_pid_));
   io::FileSystem* fs = fs_;
   bool ok = false;

@@ -7,50 +7,10 @@
 
 #include "engine/command.h"
 #include "engine/parse.h"
+#include "formats/split_args.h"
 #include "server/config.h"
 
 namespace keel::server {
-
-void AppendRepr(std::string* out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (char ch : s) {
-    switch (ch) {
-      case '\\':
-      case '"':
-        out->push_back('\\');
-        out->push_back(ch);
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\a':
-        out->append("\\a");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      default: {
-        // isprint() in the "C" locale, which Redis never changes for LC_CTYPE.
-        auto byte = static_cast<unsigned char>(ch);
-        if (byte >= 0x20 && byte <= 0x7e) {
-          out->push_back(ch);
-        } else {
-          out->append("\\x");
-          out->push_back(kHex[byte >> 4]);
-          out->push_back(kHex[byte & 15]);
-        }
-      }
-    }
-  }
-  out->push_back('"');
-}
 
 std::string FormatMonitorLine(int64_t unix_us, int db, std::string_view peer,
                               std::span<const std::string_view> args) {
@@ -67,7 +27,7 @@ std::string FormatMonitorLine(int64_t unix_us, int db, std::string_view peer,
   line.append("] ");
   for (size_t i = 0; i < args.size(); ++i) {
     if (i != 0) line.push_back(' ');
-    AppendRepr(&line, args[i]);
+    formats::AppendRepr(&line, args[i]);
   }
   line.append("\r\n");
   return line;

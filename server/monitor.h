@@ -17,10 +17,6 @@ namespace keel::server {
 
 class ConfigStore;
 
-// Appends `s` quoted as Redis's sdscatrepr does: "\"" and "\\" escaped, \n \r \t \a \b by name,
-// other bytes outside 0x20..0x7e as \xHH, all between double quotes.
-void AppendRepr(std::string* out, std::string_view s);
-
 // One MONITOR line as a status reply: `+<sec>.<usec> [<db> <peer>] "arg" "arg"...\r\n`.
 std::string FormatMonitorLine(int64_t unix_us, int db, std::string_view peer,
                               std::span<const std::string_view> args);

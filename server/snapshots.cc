@@ -104,34 +104,25 @@ Status Snapshots::StartBackground() {
   dirty_at_fork_ = ks.dirty;
   last_bgsave_try_s_ = server_->clock().NowMs() / 1000;
   saves_++;
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) fds[0] = fds[1] = -1;
   int64_t start_us = server_->clock().NowUs();
-  auto pid = io::ForkChild();
-  if (!pid.has_value()) {
-    if (fds[0] >= 0) {
-      close(fds[0]);
-      close(fds[1]);
-    }
+  auto child = io::ForkReportingChild();
+  if (!child.has_value()) {
     last_bgsave_ok_ = false;
     Log(LogLevel::kWarning, "Can't save in background: %s",
-        std::string(pid.error().message()).c_str());
-    return pid.error();
+        std::string(child.error().message()).c_str());
+    return child.error();
   }
-  if (*pid == 0) {
-    if (fds[0] >= 0) close(fds[0]);
-    ChildMain(fds[1]);  // never returns
-  }
-  if (fds[1] >= 0) close(fds[1]);
-  cow_pipe_ = fds[0];
+  if (child->pid == 0) ChildMain(child->fd);  // never returns
+  cow_pipe_ = child->fd;
+  const pid_t pid = child->pid;
   latest_fork_us_ = server_->clock().NowUs() - start_us;
   total_forks_++;
-  child_pid_ = *pid;
+  child_pid_ = pid;
   child_start_ms_ = server_->clock().NowMs();
   scheduled_ = false;
   // Copy-on-write: no table may grow, shrink or rehash while the child reads the pages.
   engine::SetDictResizeAllowed(false);
-  Log(LogLevel::kNotice, "Background saving started by pid %d", static_cast<int>(*pid));
+  Log(LogLevel::kNotice, "Background saving started by pid %d", static_cast<int>(pid));
   return Status::Ok();
 }
 
@@ -149,22 +140,14 @@ void Snapshots::ChildMain(int cow_fd) {
           static_cast<unsigned long long>(cow >> 20));
     }
   }
-  if (cow_fd >= 0) {
-    ssize_t ignored = write(cow_fd, &cow, sizeof(cow));
-    (void)ignored;
-  }
+  io::SendChildReport(cow_fd, cow);
   _exit(s.ok() ? 0 : 1);
 }
 
 void Snapshots::OnChildDone(int exit_code, int signal) {
   engine::Keyspace& ks = server_->keyspace();
   int64_t now_ms = server_->clock().NowMs();
-  uint64_t cow = 0;
-  if (cow_pipe_ >= 0) {
-    if (read(cow_pipe_, &cow, sizeof(cow)) != static_cast<ssize_t>(sizeof(cow))) cow = 0;
-    close(cow_pipe_);
-    cow_pipe_ = -1;
-  }
+  const uint64_t cow = io::TakeChildReport(&cow_pipe_);
   if (signal == 0 && exit_code == 0) {
     Log(LogLevel::kNotice, "Background saving terminated with success");
     ks.dirty = ks.dirty > dirty_at_fork_ ? ks.dirty - dirty_at_fork_ : 0;

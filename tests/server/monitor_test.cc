@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/split_args.h"
 #include "tests/server/detached_clients.h"
 
 namespace keel::server {
@@ -15,7 +16,7 @@ using testing::DetachedClients;
 
 std::string Repr(std::string_view s) {
   std::string out;
-  AppendRepr(&out, s);
+  formats::AppendRepr(&out, s);
   return out;
 }
 
