@@ -35,6 +35,7 @@ void Aof::UseFileSystem(io::FileSystem* fs) {
 
 Result<std::unique_ptr<io::LogFile>> Aof::OpenLog(const std::string& path) {
   if (fs_log_files_) return io::OpenFsLogFile(*fs_, path);
+  if (!server_->has_loop()) return Status::Internal("the AOF needs the event loop: " + path);
   return io::OpenLoopLogFile(server_->loop(), path);
 }
 

@@ -105,6 +105,8 @@ class Server {
   engine::Keyspace& keyspace() { return *keyspace_; }
   const engine::CommandTable& commands() const { return commands_; }
   io::EventLoop& loop() { return *loop_; }
+  // False before Start() (unit tests drive a server without a loop).
+  bool has_loop() const { return loop_ != nullptr; }
   ServerStats& stats() { return stats_; }
   // Per-command and per-error-code statistics (INFO commandstats, latencystats, errorstats).
   const CommandStatsTable& command_stats() const { return command_stats_; }
