@@ -48,10 +48,16 @@ def rps(output, test):
     raise RuntimeError("no %s result in redis-benchmark output:\n%s" % (test, output[-2000:]))
 
 
-def run(port, test, requests):
+def run(port, test, requests, server=None):
     res = subprocess.run(benchmark_cmd(port, test, requests), capture_output=True, text=True,
                          timeout=1800)
-    return rps(res.stdout, test)
+    try:
+        return rps(res.stdout, test)
+    except RuntimeError:
+        log("redis-benchmark exited %d; stderr:\n%s" % (res.returncode, res.stderr[-2000:]))
+        if server is not None:
+            log("server log:\n" + server.read_log()[-4000:])
+        raise
 
 
 def gets_during_writes(port, requests):
@@ -73,7 +79,7 @@ def one_round(binary, work, requests):
         server = start(binary, d, policy)
         try:
             n = requests["always"] if policy == "always" else requests["everysec"]
-            out["set_" + policy] = run(server.port, "set", n)
+            out["set_" + policy] = run(server.port, "set", n, server)
             if policy == "always":
                 out["get_during_always"] = gets_during_writes(server.port, requests["get"])
         finally:
