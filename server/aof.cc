@@ -166,7 +166,8 @@ void Aof::BeforeSleep() {
       continue;
     }
     if (next_file_ != nullptr) {
-      if (!inflight_.empty()) return;  // the old file's batches finish first
+      // The old file's batches, and everysec's fsync of it, finish first.
+      if (!idle()) return;
       SwitchToNextFile();
       continue;
     }

@@ -372,6 +372,7 @@ Status Aof::CreateInitialFiles() {
   KEEL_RETURN_IF_ERROR(dir_->Persist());
   file_synced_ = file_good_size_ = file_->size();
   selected_db_ = -1;
+  current_size_ = rewrite_base_size_ = dir_->TotalSize();
   return Status::Ok();
 }
 

@@ -166,6 +166,45 @@ class Rewrite(AofCase):
         self.assertEqual(r.execute_command("DEBUG", "DIGEST"), digest)
         self.stop(s)
 
+    def test_automatic_rewrites_under_load_every_policy(self):
+        # Small thresholds: the log is rewritten several times while clients write; each
+        # rotation must wait for the fsync of the old file in flight (everysec's included).
+        for policy in ("always", "everysec", "no"):
+            with self.subTest(policy=policy):
+                self.setUp()
+                s = self.start("--appendfsync", policy, "--auto-aof-rewrite-min-size", "100kb",
+                               "--auto-aof-rewrite-percentage", "20")
+                r = s.client()
+                stop = threading.Event()
+                errors = []
+
+                def writer(i):
+                    c = s.client()
+                    n = 0
+                    while not stop.is_set():
+                        try:
+                            c.set("w%d:%d" % (i, n % 500), "x" * 100)
+                        except redis.exceptions.ResponseError as e:
+                            errors.append(str(e))
+                            return
+                        n += 1
+
+                threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
+                for t in threads:
+                    t.start()
+                self.assertTrue(wait_until(lambda: info(r)["aof_rewrites"] >= 8, timeout=60))
+                stop.set()
+                for t in threads:
+                    t.join()
+                self.assertEqual(errors, [])
+                self.assertEqual(info(r)["aof_last_write_status"], "ok")
+                self.assertIn("Starting automatic rewriting of AOF", s.read_log())
+                digest = r.execute_command("DEBUG", "DIGEST")
+                self.kill9(s)
+                s = self.start("--appendfsync", policy)
+                self.assertEqual(s.client().execute_command("DEBUG", "DIGEST"), digest)
+                self.stop(s)
+
     def test_incr_clients_during_rewrite_p6(self):
         s = self.start("--appendfsync", "always")
         r = s.client()
