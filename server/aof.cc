@@ -67,13 +67,16 @@ void Aof::SelectDb(int db) {
 void Aof::Append(int db, std::span<const std::string_view> args) {
   if (!enabled()) return;
   SelectDb(db);
-  std::string bytes;
   if (transaction_depth_ > 0 && !multi_written_) {
-    formats::AppendAofCommand(&bytes, {"MULTI"});
+    AppendRaw("*1\r\n$5\r\nMULTI\r\n");
     multi_written_ = true;
   }
-  formats::AppendAofCommand(&bytes, args);
-  AppendRaw(bytes);
+  // Encoded straight into the buffer: this runs for every write command.
+  const size_t start = buf_.size();
+  formats::AppendAofCommand(&buf_, args);
+  const std::string_view added = std::string_view(buf_).substr(start);
+  run_.Update(added);
+  appended_lsn_ += added.size();
   if (run_.len() >= kMarkEveryBytes) MarkRun();
 }
 
@@ -88,11 +91,7 @@ void Aof::BeginTransaction() {
 
 void Aof::EndTransaction() {
   if (transaction_depth_ == 0 || --transaction_depth_ > 0) return;
-  if (multi_written_ && enabled()) {
-    std::string bytes;
-    formats::AppendAofCommand(&bytes, {"EXEC"});
-    AppendRaw(bytes);
-  }
+  if (multi_written_ && enabled()) AppendRaw("*1\r\n$4\r\nEXEC\r\n");
   multi_written_ = false;
 }
 
