@@ -30,14 +30,17 @@ class ByteSink {
   virtual Status Write(std::span<const uint8_t> data) = 0;
 };
 
-// Reads a span it does not own.
+// Reads a span it does not own, handing out at most `max_read` bytes per Read (tests and fuzzers
+// use a small one to cross every buffer boundary of a reader).
 class SpanSource final : public ByteSource {
  public:
-  explicit SpanSource(std::span<const uint8_t> data) : data_(data) {}
-  explicit SpanSource(std::string_view data)
-      : data_(reinterpret_cast<const uint8_t*>(data.data()), data.size()) {}
+  explicit SpanSource(std::span<const uint8_t> data, size_t max_read = SIZE_MAX)
+      : data_(data), max_read_(max_read) {}
+  explicit SpanSource(std::string_view data, size_t max_read = SIZE_MAX)
+      : data_(reinterpret_cast<const uint8_t*>(data.data()), data.size()), max_read_(max_read) {}
   Result<size_t> Read(std::span<uint8_t> dst) override {
     size_t n = dst.size() < data_.size() - pos_ ? dst.size() : data_.size() - pos_;
+    if (n > max_read_) n = max_read_;
     if (n > 0) std::memcpy(dst.data(), data_.data() + pos_, n);
     pos_ += n;
     return n;
@@ -45,6 +48,7 @@ class SpanSource final : public ByteSource {
 
  private:
   std::span<const uint8_t> data_;
+  size_t max_read_;
   size_t pos_ = 0;
 };
 

@@ -37,21 +37,6 @@ void Check(bool ok, const char* what) {
   if (!ok) Fail(what);
 }
 
-class PieceSource final : public fmt::ByteSource {
- public:
-  PieceSource(std::string_view data, size_t step) : data_(data), step_(step) {}
-  keel::Result<size_t> Read(std::span<uint8_t> dst) override {
-    size_t n = std::min({dst.size(), step_, data_.size() - pos_});
-    if (n > 0) std::memcpy(dst.data(), data_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-
- private:
-  std::string_view data_;
-  size_t step_;
-  size_t pos_ = 0;
-};
 
 struct Transcript : fmt::AofVisitor {
   std::vector<std::vector<std::string>> commands;
@@ -90,7 +75,7 @@ struct Outcome {
 
 Outcome ReadAll(std::string_view bytes, size_t step, const fmt::AofReadLimits& limits,
                 uint64_t base) {
-  PieceSource src(bytes, step);
+  fmt::SpanSource src(bytes, step);
   Outcome o;
   auto r = fmt::ReadAofCommands(src, o.t, limits, base);
   Check(r.has_value(), "an error from a visitor and source that never fail");
@@ -182,7 +167,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       best = std::max(best, whole.t.marks[i].synced);
     }
   }
-  PieceSource scan_src(bytes, std::max<size_t>(step, 64));
+  fmt::SpanSource scan_src(bytes, std::max<size_t>(step, 64));
   auto found = fmt::MaxSyncedMarkAfter(scan_src, UINT64_MAX / 2);
   Check(found.has_value(), "an error from the scan");
   Check(*found >= best, "the scan missed a verified mark");

@@ -335,9 +335,17 @@ void Aof::SwitchToNextFile() {
   }
   Status ignored = file_->Close();
   (void)ignored;
-  file_ = std::move(next_file_);
+  // The buffer already holds the new file's SELECT (RotateTo): keep the selected db.
+  const int db = selected_db_;
+  AdoptFile(std::move(next_file_));
+  selected_db_ = db;
+}
+
+void Aof::AdoptFile(std::unique_ptr<io::LogFile> file) {
+  file_ = std::move(file);
   file_synced_ = file_good_size_ = file_->size();
   last_mark_synced_ = 0;
+  selected_db_ = -1;
 }
 
 Status Aof::FlushForShutdown() {
@@ -360,8 +368,9 @@ Status Aof::FlushForShutdown() {
   if (next_file_ != nullptr) {
     KEEL_RETURN_IF_ERROR(file_->SyncNow());
     KEEL_RETURN_IF_ERROR(file_->Close());
-    file_ = std::move(next_file_);
-    file_synced_ = file_good_size_ = file_->size();
+    const int db = selected_db_;
+    AdoptFile(std::move(next_file_));
+    selected_db_ = db;
   }
   MarkRun();
   KEEL_RETURN_IF_ERROR(write(buf_, appended_lsn_));

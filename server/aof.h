@@ -159,6 +159,9 @@ class Aof {
   void FailWrite(const Status& s, bool sync_error);
   void WakeWaiters();
   Status OpenIncrForAppend(const std::string& name);
+  // Makes `file` the one the log appends to: everything in it counts as written and synced,
+  // and the next command starts with a SELECT.
+  void AdoptFile(std::unique_ptr<io::LogFile> file);
   // Creates the incr file `name` with an empty batch mark as its first bytes, synced: every incr
   // file Keel writes starts with a verified mark, so damage anywhere in it can be judged (T2).
   Result<std::unique_ptr<io::LogFile>> CreateIncrFile(const std::string& name);

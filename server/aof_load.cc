@@ -115,23 +115,6 @@ class ReplayVisitor final : public formats::AofVisitor {
   uint64_t commands_ = 0;
 };
 
-// The offset the file's source starts at after an RDB preamble is skipped.
-class SkipSource final : public formats::ByteSource {
- public:
-  explicit SkipSource(io::SequentialFile& f) : f_(f) {}
-  Result<size_t> Read(std::span<uint8_t> dst) override {
-    auto r = f_.Read(dst.size(), reinterpret_cast<char*>(dst.data()));
-    if (!r.has_value()) return r.error();
-    if (r->data() != reinterpret_cast<const char*>(dst.data()) && !r->empty()) {
-      std::memcpy(dst.data(), r->data(), r->size());
-    }
-    return r->size();
-  }
-
- private:
-  io::SequentialFile& f_;
-};
-
 }  // namespace
 
 // What loading one file found, for the caller's decision.
@@ -189,7 +172,7 @@ Result<AofFileLoad> LoadOneFile(Server* server, io::FileSystem* fs, const std::s
   } else {
     KEEL_ASSIGN_OR_RETURN(file, fs->NewSequentialFile(path));
   }
-  SkipSource src(*file);
+  io::FileSource src(*file);
   ReplayVisitor visitor(server, name);
   formats::AofReadLimits limits;
   limits.max_bulk_len = static_cast<uint64_t>(server->config().proto_max_bulk_len);
@@ -277,7 +260,7 @@ Status Aof::LoadFiles() {
       if (last && r.has_marks) {
         auto file = fs_->NewSequentialFile(path);
         if (file.has_value() && (*file)->Skip(damage).ok()) {
-          SkipSource src(**file);
+          io::FileSource src(**file);
           auto synced = formats::MaxSyncedMarkAfter(src, damage);
           proof = synced.has_value() ? *synced : UINT64_MAX;
         } else {
@@ -325,9 +308,8 @@ Status Aof::LoadFiles() {
 }
 
 Status Aof::OpenIncrForAppend(const std::string& name) {
-  KEEL_ASSIGN_OR_RETURN(file_, OpenLog(dir_->PathOf(name)));
-  file_synced_ = file_good_size_ = file_->size();
-  selected_db_ = -1;
+  KEEL_ASSIGN_OR_RETURN(std::unique_ptr<io::LogFile> file, OpenLog(dir_->PathOf(name)));
+  AdoptFile(std::move(file));
   return Status::Ok();
 }
 
@@ -366,12 +348,11 @@ Status Aof::CreateInitialFiles() {
   Log(LogLevel::kNotice, "Creating AOF base file %s on server start", base.c_str());
   dir_->InstallBase(base, dir_->manifest().curr_incr_seq + 1);
   std::string incr = dir_->AddIncr();
-  KEEL_ASSIGN_OR_RETURN(file_, CreateIncrFile(incr));
+  KEEL_ASSIGN_OR_RETURN(std::unique_ptr<io::LogFile> file, CreateIncrFile(incr));
+  AdoptFile(std::move(file));
   Log(LogLevel::kNotice, "Creating AOF incr file %s on server start", incr.c_str());
   KEEL_RETURN_IF_ERROR(fs->SyncDir(dir_->dir()));
   KEEL_RETURN_IF_ERROR(dir_->Persist());
-  file_synced_ = file_good_size_ = file_->size();
-  selected_db_ = -1;
   current_size_ = rewrite_base_size_ = dir_->TotalSize();
   return Status::Ok();
 }
@@ -436,11 +417,10 @@ Status Aof::LoadAtStartup() {
     Log(LogLevel::kNotice, "Opening AOF incr file %s on server start", m.incr.back().name.c_str());
   } else {
     std::string incr = dir_->AddIncr();
-    KEEL_ASSIGN_OR_RETURN(file_, CreateIncrFile(incr));
+    KEEL_ASSIGN_OR_RETURN(std::unique_ptr<io::LogFile> file, CreateIncrFile(incr));
+    AdoptFile(std::move(file));
     KEEL_RETURN_IF_ERROR(fs->SyncDir(dir_->dir()));
     KEEL_RETURN_IF_ERROR(dir_->Persist());
-    file_synced_ = file_good_size_ = file_->size();
-    selected_db_ = -1;
     Log(LogLevel::kNotice, "Creating AOF incr file %s on server start", incr.c_str());
   }
   current_size_ = dir_->TotalSize();

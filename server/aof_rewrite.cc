@@ -59,9 +59,7 @@ Status Aof::StartRewrite() {
     first_new_incr_seq_ = dir_->manifest().curr_incr_seq;
     if (file_ == nullptr) {
       // Logging just started (CONFIG SET appendonly yes): the new file is the first one.
-      file_ = std::move(file).value();
-      file_synced_ = file_good_size_ = file_->size();
-      selected_db_ = -1;
+      AdoptFile(std::move(file).value());
     } else {
       RotateTo(std::move(file).value());
     }

@@ -15,7 +15,6 @@ namespace keel::formats {
 namespace {
 
 using testing::CheckCorruptionAt;
-using testing::ChunkedSource;
 using testing::Cmd;
 using testing::ForEachPrefix;
 using testing::Read;
@@ -190,7 +189,7 @@ TEST_CASE("a crash at every byte of a marked file is a short read, never corrupt
 }
 
 uint64_t MaxSynced(std::string_view bytes, uint64_t from, size_t step = size_t{1} << 20) {
-  ChunkedSource src(bytes, step);
+  SpanSource src(bytes, step);
   auto r = MaxSyncedMarkAfter(src, from);
   REQUIRE(r.has_value());
   return *r;

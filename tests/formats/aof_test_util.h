@@ -53,7 +53,7 @@ inline AofReadResult Read(std::string_view bytes, Recorder* rec = nullptr,
                           const AofReadLimits& limits = {}, uint64_t base = 0,
                           size_t step = size_t{1} << 20) {
   Recorder scratch;
-  ChunkedSource src(bytes, step);
+  SpanSource src(bytes, step);
   auto r = ReadAofCommands(src, rec ? *rec : scratch, limits, base);
   REQUIRE(r.has_value());
   // Properties of every result.

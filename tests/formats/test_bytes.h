@@ -75,23 +75,6 @@ size_t ForEachSingleByteChange(std::string_view good, std::initializer_list<int>
   return accepted;
 }
 
-// Hands out at most `step` bytes per Read, to cross every buffer boundary of a streaming reader.
-class ChunkedSource final : public ByteSource {
- public:
-  ChunkedSource(std::string_view data, size_t step) : data_(data), step_(step) {}
-  Result<size_t> Read(std::span<uint8_t> dst) override {
-    size_t n = std::min({dst.size(), step_, data_.size() - pos_});
-    if (n > 0) std::memcpy(dst.data(), data_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-
- private:
-  std::string_view data_;
-  size_t step_;
-  size_t pos_ = 0;
-};
-
 // Calls `check(prefix)` for every proper prefix of `good` (lengths 0 to good.size() - 1): the
 // file as a crash could have left it.
 template <typename Check>

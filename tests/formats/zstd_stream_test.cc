@@ -18,22 +18,6 @@ namespace {
 
 using testing::Bytes;
 
-// Hands out at most `step` bytes per Read, to cross every buffer boundary.
-class DribbleSource final : public ByteSource {
- public:
-  DribbleSource(std::string_view data, size_t step) : data_(data), step_(step) {}
-  Result<size_t> Read(std::span<uint8_t> dst) override {
-    size_t n = std::min({dst.size(), step_, data_.size() - pos_});
-    std::memcpy(dst.data(), data_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-
- private:
-  std::string_view data_;
-  size_t step_;
-  size_t pos_ = 0;
-};
 
 class FailingSink final : public ByteSink {
  public:
@@ -66,7 +50,7 @@ std::string Compress(std::string_view data, int level, size_t chunk) {
 // Reads the whole frame (the first 4 bytes passed as the peeked prefix) in `read_size` reads.
 Result<std::string> Decompress(std::string_view frame, size_t source_step, size_t read_size) {
   const size_t pre = std::min<size_t>(4, frame.size());
-  DribbleSource src(frame.substr(pre), source_step);
+  SpanSource src(frame.substr(pre), source_step);
   ZstdSource z(src, Bytes(frame.substr(0, pre)));
   std::string out;
   std::string buf(read_size, '\0');
