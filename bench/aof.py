@@ -2,7 +2,9 @@
 """Compares keel-server's append-only file with redis-server's on the same machine in one run:
 SET throughput under `appendfsync always` and `everysec` (redis-benchmark, 50 clients, pipeline
 1), and GET throughput from other clients while an `always` SET load runs. Both servers write to
-the same disk. Prints one Markdown table; --json also writes the raw numbers. See bench/README.md.
+the same disk. For scale, the same rounds measure SET without an AOF and keel-bench-null, a
+server that does no work (the ceiling: what the client reaches on its core). Prints one Markdown
+table; --json also writes the raw numbers. See bench/README.md.
 
     /usr/bin/python3 bench/aof.py --keel build/release/server/keel-server [--repeats N]
 """
@@ -10,6 +12,7 @@ the same disk. Prints one Markdown table; --json also writes the raw numbers. Se
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -19,14 +22,17 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from run import SIDES, ServerProcess, fmt_ratio, loadavg, log, version  # noqa: E402
+from run import (SIDES, ServerProcess, default_ceiling, fmt_ratio, loadavg, log, raw_call,  # noqa: E402
+                 version)
 
 CLIENTS = 50
 
 
 def start(binary, data_dir, policy):
-    server = ServerProcess(binary, args=["--dir", data_dir, "--appendonly", "yes",
-                                         "--appendfsync", policy], data_dir=data_dir)
+    args = ["--dir", data_dir]
+    if policy != "off":
+        args += ["--appendonly", "yes", "--appendfsync", policy]
+    server = ServerProcess(binary, args=args, data_dir=data_dir)
     if (os.cpu_count() or 1) >= 2:
         os.sched_setaffinity(server.proc.pid, {1})
     return server
@@ -60,28 +66,45 @@ def run(port, test, requests, server=None):
         raise
 
 
+def set_calls(port):
+    """SET commands the server has run (INFO commandstats), or None (keel-bench-null)."""
+    m = re.search(r"^cmdstat_set:calls=(\d+)", raw_call(port, b"INFO commandstats\r\n"), re.M)
+    return int(m.group(1)) if m else None
+
+
 def gets_during_writes(port, requests):
-    """GET throughput of 50 clients while 50 others run SETs (started first, still running)."""
+    """GET throughput of 50 clients while 50 others run SETs (started first, still running), and
+    the SETs per second the writers got meanwhile (None when the server cannot tell)."""
     load = subprocess.Popen(benchmark_cmd(port, "set", 100_000_000), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         time.sleep(1.0)
-        return run(port, "get", requests)
+        before, started = set_calls(port), time.time()
+        gets = run(port, "get", requests)
+        after, elapsed = set_calls(port), time.time() - started
+        sets = None if before is None or after is None else (after - before) / elapsed
+        return gets, sets
     finally:
         load.kill()
         load.wait()
 
 
-def one_round(binary, work, requests):
+def one_round(binary, work, requests, ceiling=False):
+    """One server's rows. The ceiling (keel-bench-null) has no AOF: it runs each load once."""
     out = {}
-    for policy in ("always", "everysec"):
+    for policy in ("always", "everysec", "off"):
+        if ceiling and policy != "always":
+            continue
         d = tempfile.mkdtemp(dir=work)
         server = start(binary, d, policy)
         try:
-            n = requests["always"] if policy == "always" else requests["everysec"]
+            n = requests["everysec"] if policy == "everysec" else requests["always"]
             out["set_" + policy] = run(server.port, "set", n, server)
             if policy == "always":
-                out["get_during_always"] = gets_during_writes(server.port, requests["get"])
+                gets, sets = gets_during_writes(server.port, requests["get"])
+                out["get_during_always"] = gets
+                if sets is not None:
+                    out["set_during_gets"] = sets
         finally:
             server.stop()
             shutil.rmtree(d, ignore_errors=True)
@@ -90,18 +113,27 @@ def one_round(binary, work, requests):
 
 ROWS = [("set_always", "SET, appendfsync always, requests/s"),
         ("set_everysec", "SET, appendfsync everysec, requests/s"),
-        ("get_during_always", "GET from 50 other clients during an always SET load, requests/s")]
+        ("get_during_always", "GET from 50 other clients during an always SET load, requests/s"),
+        ("set_during_gets", "... meanwhile, SETs/s of the 50 writers (always)"),
+        ("set_off", "SET, no AOF, requests/s")]
+# The ceiling's runs: which of them stands beside each row.
+CEILING_OF = {"set_always": "set_always", "set_everysec": "set_always",
+              "get_during_always": "get_during_always", "set_off": "set_always"}
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--keel", required=True, help="path to keel-server (a Release build)")
     p.add_argument("--redis", default="/usr/bin/redis-server")
+    p.add_argument("--ceiling", default=None,
+                   help="keel-bench-null (default: bench/keel-bench-null in keel-server's build "
+                        "tree; without it the ceiling column is n/a)")
     p.add_argument("--repeats", type=int, default=3, help="rounds per server (3)")
     p.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
     p.add_argument("--json", help="also write the raw results here")
     args = p.parse_args()
     binaries = {"keel": os.path.abspath(args.keel), "redis": args.redis}
+    ceiling = args.ceiling or default_ceiling(binaries["keel"])
     requests = {"always": 100_000, "everysec": 1_000_000, "get": 1_000_000}
     if args.quick:
         requests = {k: v // 20 for k, v in requests.items()}
@@ -110,25 +142,39 @@ def main():
     results = {"repeats": args.repeats, "load_before": loadavg(), "requests": requests,
                "versions": {s: version(binaries[s]) for s in SIDES}}
     runs = {s: {k: [] for k, _ in ROWS} for s in SIDES}
+    runs["ceiling"] = {}
     try:
         for rep in range(args.repeats):
             for s in (SIDES if rep % 2 == 0 else SIDES[::-1]):
                 log("round %d: %s" % (rep + 1, s))
                 for k, v in one_round(binaries[s], work, requests).items():
                     runs[s][k].append(v)
+            if ceiling:
+                log("round %d: ceiling" % (rep + 1))
+                for k, v in one_round(ceiling, work, requests, ceiling=True).items():
+                    runs["ceiling"].setdefault(k, []).append(v)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["runs"] = runs
     results["load_after"] = loadavg()
-    med = {s: {k: statistics.median(v) for k, v in runs[s].items()} for s in SIDES}
-    lines = ["| AOF, %d clients, pipeline 1 | keel | redis | keel/redis |" % CLIENTS,
-             "|---|---:|---:|---:|"]
+    med = {s: {k: statistics.median(v) for k, v in runs[s].items() if v} for s in runs}
+
+    def cell(side, k):
+        return "n/a" if k not in med[side] else "{:,.0f}".format(med[side][k])
+
+    lines = ["| AOF, %d clients, pipeline 1 | keel | redis | keel/redis | ceiling | keel/ceiling |"
+             % CLIENTS, "|---|---:|---:|---:|---:|---:|"]
     for k, name in ROWS:
-        lines.append("| %s | %s | %s | %s |" % (name, "{:,.0f}".format(med["keel"][k]),
-                                                 "{:,.0f}".format(med["redis"][k]),
-                                                 fmt_ratio(med["keel"][k], med["redis"][k])))
+        c = med["ceiling"].get(CEILING_OF.get(k))
+        lines.append("| %s | %s | %s | %s | %s | %s |"
+                     % (name, cell("keel", k), cell("redis", k),
+                        fmt_ratio(med["keel"].get(k), med["redis"].get(k)),
+                        "" if c is None else "{:,.0f}".format(c),
+                        "" if c is None else fmt_ratio(med["keel"].get(k), c)))
     lines.append("")
     lines.append("Medians of %d rounds, the sides interleaved; above 1.00 means Keel is faster. "
+                 "The ceiling is keel-bench-null, a server that does no work, under the same load "
+                 "(SET rows: a SET load; the GET row: GETs during a SET load). "
                  "Load average before/after: %.2f / %.2f." % (args.repeats, results["load_before"],
                                                               results["load_after"]))
     print("\n".join(lines))

@@ -198,6 +198,12 @@ def measure_memory(binary, load_path, keys):
         server.stop()
 
 
+def default_ceiling(keel):
+    """bench/keel-bench-null in the build tree keel-server (build/X/server/keel-server) is in."""
+    path = os.path.join(os.path.dirname(os.path.dirname(keel)), "bench", "keel-bench-null")
+    return path if os.access(path, os.X_OK) else None
+
+
 def version(binary):
     try:
         res = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
@@ -225,27 +231,29 @@ def spread(values):
 
 
 def markdown(results):
-    lines = ["| benchmark | keel | redis | keel/redis |", "|---|---:|---:|---:|"]
+    lines = ["| benchmark | keel | redis | keel/redis | ceiling | keel/ceiling |",
+             "|---|---:|---:|---:|---:|---:|"]
     for row in results["benchmarks"]:
-        k, r = row["keel_median"], row["redis_median"]
+        k, r, c = row["keel_median"], row["redis_median"], row.get("ceiling_median")
         ratio = row.get("paired_ratio")
-        lines.append("| %s -P %d, ops/s | %s | %s | %s |"
+        lines.append("| %s -P %d, ops/s | %s | %s | %s | %s | %s |"
                      % (row["op"], row["pipeline"], fmt_rate(k), fmt_rate(r),
-                        "n/a" if ratio is None else "%.2f" % ratio))
+                        "n/a" if ratio is None else "%.2f" % ratio, fmt_rate(c),
+                        fmt_ratio(k, c)))
     for row in results.get("cpu_us_per_request", []):
         k, r = row["keel"], row["redis"]
-        lines.append("| server CPU -P %d, us/request | %.2f | %.2f | %s |"
+        lines.append("| server CPU -P %d, us/request | %.2f | %.2f | %s | | |"
                      % (row["pipeline"], k, r, fmt_ratio(k, r)))
     mem = results["memory"]
     for key, label in (("used_memory_per_key", "used_memory"), ("rss_per_key", "RSS")):
         k, r = mem["keel"].get(key), mem["redis"].get(key)
-        lines.append("| %s, bytes/key (%s keys) | %s | %s | %s |"
+        lines.append("| %s, bytes/key (%s keys) | %s | %s | %s | | |"
                      % (label, "{:,}".format(results["config"]["keys"]),
                         "n/a" if k is None else "%.1f" % k, "n/a" if r is None else "%.1f" % r,
                         fmt_ratio(k, r)))
     for row in results.get("collections", []):
         k, r = (row[s].get("used_memory_per_key") for s in SIDES)
-        lines.append("| used_memory, bytes/element: %s | %s | %s | %s |"
+        lines.append("| used_memory, bytes/element: %s | %s | %s | %s | | |"
                      % (row["label"], "n/a" if k is None else "%.1f" % k,
                         "n/a" if r is None else "%.1f" % r, fmt_ratio(k, r)))
     worst = max((spread(row[s + "_runs"]) for row in results["benchmarks"] for s in SIDES
@@ -256,6 +264,8 @@ def markdown(results):
                  "%.0f%% (max-min over median). Load average before/after: %.2f / %.2f."
                  % (results["config"]["repeats"], 100 * worst, results["load_before"],
                     results["load_after"]))
+    lines.append("The ceiling is keel-bench-null (bench/null_server.cc), a server that does no work, "
+                 "measured in the same rounds: no server can beat it with the client on its core.")
     # The benchmark itself keeps both CPUs busy, so only the load before it started tells of
     # other work on the machine.
     if results["load_before"] > 1.0:
@@ -267,6 +277,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--keel", required=True, help="path to keel-server (a Release build)")
     p.add_argument("--redis", default="/usr/bin/redis-server")
+    p.add_argument("--ceiling", default=None,
+                   help="keel-bench-null, a server that does no work (default: bench/keel-bench-null "
+                        "in keel-server's build tree; the ceiling column is n/a without it)")
     p.add_argument("--requests", type=int, default=None,
                    help="requests per test at pipeline 16 (default 1,000,000; pipeline 1 runs a "
                         "fifth of that)")
@@ -281,6 +294,10 @@ def main():
     repeats = args.repeats or (1 if args.quick else 3)
     keys = args.keys or (100_000 if args.quick else 1_000_000)
     binaries = {"keel": os.path.abspath(args.keel), "redis": args.redis}
+    ceiling = args.ceiling or default_ceiling(binaries["keel"])
+    rate_sides = SIDES + (("ceiling",) if ceiling else ())
+    if ceiling:
+        binaries["ceiling"] = os.path.abspath(ceiling)
     per_pipeline = {1: max(1, requests // 5), 16: requests}
 
     results = {
@@ -289,23 +306,25 @@ def main():
                    "cpus": os.cpu_count(), "machine": platform.platform(),
                    "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
         "versions": {s: version(binaries[s]) for s in SIDES},
+        "ceiling": binaries.get("ceiling"),
         "benchmarks": [], "memory": {}, "load_before": loadavg(),
     }
 
-    runs = {(s, op, pl): [] for s in SIDES for op in OPS for pl in PIPELINES}
+    runs = {(s, op, pl): [] for s in rate_sides for op in OPS for pl in PIPELINES}
     cpu_runs = {(s, pl): [] for s in SIDES for pl in PIPELINES}
-    servers = {s: start(binaries[s]) for s in SIDES}
+    servers = {s: start(binaries[s]) for s in rate_sides}
     try:
         for rep in range(repeats):
             for pl in PIPELINES:
                 log("round %d/%d: -P %d -n %d, each test on both servers"
                     % (rep + 1, repeats, pl, per_pipeline[pl]))
-                cpu = {side: 0.0 for side in SIDES}
+                cpu = {side: 0.0 for side in rate_sides}
                 for i, op in enumerate(OPS):
                     # Each test runs on both servers back to back, the first one alternating, so
-                    # a slow moment of the machine falls on both sides of a pair.
+                    # a slow moment of the machine falls on both sides of a pair; the ceiling
+                    # right after them.
                     order = SIDES if (rep + i + pl) % 2 == 0 else SIDES[::-1]
-                    for side in order:
+                    for side in order + rate_sides[len(SIDES):]:
                         cpu_before = cpu_seconds(servers[side].proc.pid)
                         rates = run_benchmark(servers[side].port, pl, per_pipeline[pl], op.lower())
                         cpu[side] += cpu_seconds(servers[side].proc.pid) - cpu_before
@@ -319,7 +338,7 @@ def main():
     for pl in PIPELINES:
         for op in OPS:
             row = {"op": op, "pipeline": pl}
-            for side in SIDES:
+            for side in rate_sides:
                 values = [v for v in runs[(side, op, pl)] if v is not None]
                 row[side + "_runs"] = values
                 row[side + "_median"] = statistics.median(values) if values else None
