@@ -3,7 +3,7 @@
 SET throughput under `appendfsync always` and `everysec` (redis-benchmark, 50 clients, pipeline
 1), and GET throughput from other clients while an `always` SET load runs. Both servers write to
 the same disk. For scale, the same rounds measure SET without an AOF and keel-bench-null, a
-server that does no work (the ceiling: what the client reaches on its core). Prints one Markdown
+server that does no work (about what the client alone allows). Prints one Markdown
 table; --json also writes the raw numbers. See bench/README.md.
 
     /usr/bin/python3 bench/aof.py --keel build/release/server/keel-server [--repeats N]
@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from run import (SIDES, ServerProcess, default_ceiling, fmt_ratio, loadavg, log, raw_call,  # noqa: E402
+from run import (SIDES, ServerProcess, default_null_server, fmt_ratio, loadavg, log, raw_call,  # noqa: E402
                  version)
 
 CLIENTS = 50
@@ -89,11 +89,11 @@ def gets_during_writes(port, requests):
         load.wait()
 
 
-def one_round(binary, work, requests, ceiling=False):
-    """One server's rows. The ceiling (keel-bench-null) has no AOF: it runs each load once."""
+def one_round(binary, work, requests, null=False):
+    """One server's rows. keel-bench-null has no AOF: it runs each load once."""
     out = {}
     for policy in ("always", "everysec", "off"):
-        if ceiling and policy != "always":
+        if null and policy != "always":
             continue
         d = tempfile.mkdtemp(dir=work)
         server = start(binary, d, policy)
@@ -116,8 +116,8 @@ ROWS = [("set_always", "SET, appendfsync always, requests/s"),
         ("get_during_always", "GET from 50 other clients during an always SET load, requests/s"),
         ("set_during_gets", "... meanwhile, SETs/s of the 50 writers (always)"),
         ("set_off", "SET, no AOF, requests/s")]
-# The ceiling's runs: which of them stands beside each row.
-CEILING_OF = {"set_always": "set_always", "set_everysec": "set_always",
+# keel-bench-null's runs: which of them stands beside each row.
+NULL_OF = {"set_always": "set_always", "set_everysec": "set_always",
               "get_during_always": "get_during_always", "set_off": "set_always"}
 
 
@@ -125,15 +125,15 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--keel", required=True, help="path to keel-server (a Release build)")
     p.add_argument("--redis", default="/usr/bin/redis-server")
-    p.add_argument("--ceiling", default=None,
+    p.add_argument("--null", default=None,
                    help="keel-bench-null (default: bench/keel-bench-null in keel-server's build "
-                        "tree; without it the ceiling column is n/a)")
+                        "tree; without it the null column is n/a)")
     p.add_argument("--repeats", type=int, default=3, help="rounds per server (3)")
     p.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
     p.add_argument("--json", help="also write the raw results here")
     args = p.parse_args()
     binaries = {"keel": os.path.abspath(args.keel), "redis": args.redis}
-    ceiling = args.ceiling or default_ceiling(binaries["keel"])
+    null_server = args.null or default_null_server(binaries["keel"])
     requests = {"always": 100_000, "everysec": 1_000_000, "get": 1_000_000}
     if args.quick:
         requests = {k: v // 20 for k, v in requests.items()}
@@ -142,17 +142,17 @@ def main():
     results = {"repeats": args.repeats, "load_before": loadavg(), "requests": requests,
                "versions": {s: version(binaries[s]) for s in SIDES}}
     runs = {s: {k: [] for k, _ in ROWS} for s in SIDES}
-    runs["ceiling"] = {}
+    runs["null"] = {}
     try:
         for rep in range(args.repeats):
             for s in (SIDES if rep % 2 == 0 else SIDES[::-1]):
                 log("round %d: %s" % (rep + 1, s))
                 for k, v in one_round(binaries[s], work, requests).items():
                     runs[s][k].append(v)
-            if ceiling:
-                log("round %d: ceiling" % (rep + 1))
-                for k, v in one_round(ceiling, work, requests, ceiling=True).items():
-                    runs["ceiling"].setdefault(k, []).append(v)
+            if null_server:
+                log("round %d: null server" % (rep + 1))
+                for k, v in one_round(null_server, work, requests, null=True).items():
+                    runs["null"].setdefault(k, []).append(v)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["runs"] = runs
@@ -162,10 +162,10 @@ def main():
     def cell(side, k):
         return "n/a" if k not in med[side] else "{:,.0f}".format(med[side][k])
 
-    lines = ["| AOF, %d clients, pipeline 1 | keel | redis | keel/redis | ceiling | keel/ceiling |"
+    lines = ["| AOF, %d clients, pipeline 1 | keel | redis | keel/redis | null | keel/null |"
              % CLIENTS, "|---|---:|---:|---:|---:|---:|"]
     for k, name in ROWS:
-        c = med["ceiling"].get(CEILING_OF.get(k))
+        c = med["null"].get(NULL_OF.get(k))
         lines.append("| %s | %s | %s | %s | %s | %s |"
                      % (name, cell("keel", k), cell("redis", k),
                         fmt_ratio(med["keel"].get(k), med["redis"].get(k)),
@@ -173,7 +173,7 @@ def main():
                         "" if c is None else fmt_ratio(med["keel"].get(k), c)))
     lines.append("")
     lines.append("Medians of %d rounds, the sides interleaved; above 1.00 means Keel is faster. "
-                 "The ceiling is keel-bench-null, a server that does no work, under the same load "
+                 "null: keel-bench-null, a server that does no work, under the same load "
                  "(SET rows: a SET load; the GET row: GETs during a SET load). "
                  "Load average before/after: %.2f / %.2f." % (args.repeats, results["load_before"],
                                                               results["load_after"]))

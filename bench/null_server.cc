@@ -1,10 +1,10 @@
 // keel-bench-null: a RESP server that does no work. It parses each command and answers with a
 // canned reply of the shape the real command would get (GET a 3-byte bulk string, SET +OK,
 // LRANGE an array of as many bulk strings, counters :1, ...), with one read and one write per
-// readiness event on plain epoll. Whatever redis-benchmark reaches against it is the most any
-// server can reach on this machine with the client where it runs: the ceiling the bench scripts
-// print beside Keel's and Redis's numbers. Usage: keel-bench-null PORT, or --port PORT among
-// options it ignores (a server's command line).
+// readiness event on plain epoll. What redis-benchmark reaches against it shows what the client
+// allows on its core when the server costs nothing; the bench scripts print it beside Keel's and
+// Redis's numbers (the `null` column). Usage: keel-bench-null PORT, or --port PORT among options
+// it ignores (a server's command line).
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -198,7 +198,7 @@ def measure_memory(binary, load_path, keys):
         server.stop()
 
 
-def default_ceiling(keel):
+def default_null_server(keel):
     """bench/keel-bench-null in the build tree keel-server (build/X/server/keel-server) is in."""
     path = os.path.join(os.path.dirname(os.path.dirname(keel)), "bench", "keel-bench-null")
     return path if os.access(path, os.X_OK) else None
@@ -231,10 +231,10 @@ def spread(values):
 
 
 def markdown(results):
-    lines = ["| benchmark | keel | redis | keel/redis | ceiling | keel/ceiling |",
+    lines = ["| benchmark | keel | redis | keel/redis | null | keel/null |",
              "|---|---:|---:|---:|---:|---:|"]
     for row in results["benchmarks"]:
-        k, r, c = row["keel_median"], row["redis_median"], row.get("ceiling_median")
+        k, r, c = row["keel_median"], row["redis_median"], row.get("null_median")
         ratio = row.get("paired_ratio")
         lines.append("| %s -P %d, ops/s | %s | %s | %s | %s | %s |"
                      % (row["op"], row["pipeline"], fmt_rate(k), fmt_rate(r),
@@ -264,8 +264,8 @@ def markdown(results):
                  "%.0f%% (max-min over median). Load average before/after: %.2f / %.2f."
                  % (results["config"]["repeats"], 100 * worst, results["load_before"],
                     results["load_after"]))
-    lines.append("The ceiling is keel-bench-null (bench/null_server.cc), a server that does no work, "
-                 "measured in the same rounds: no server can beat it with the client on its core.")
+    lines.append("null: keel-bench-null (bench/null_server.cc), an epoll server that does no work, "
+                 "in the same rounds: about what the client alone allows (see bench/README.md).")
     # The benchmark itself keeps both CPUs busy, so only the load before it started tells of
     # other work on the machine.
     if results["load_before"] > 1.0:
@@ -277,9 +277,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--keel", required=True, help="path to keel-server (a Release build)")
     p.add_argument("--redis", default="/usr/bin/redis-server")
-    p.add_argument("--ceiling", default=None,
+    p.add_argument("--null", default=None,
                    help="keel-bench-null, a server that does no work (default: bench/keel-bench-null "
-                        "in keel-server's build tree; the ceiling column is n/a without it)")
+                        "in keel-server's build tree; the null column is n/a without it)")
     p.add_argument("--requests", type=int, default=None,
                    help="requests per test at pipeline 16 (default 1,000,000; pipeline 1 runs a "
                         "fifth of that)")
@@ -294,10 +294,10 @@ def main():
     repeats = args.repeats or (1 if args.quick else 3)
     keys = args.keys or (100_000 if args.quick else 1_000_000)
     binaries = {"keel": os.path.abspath(args.keel), "redis": args.redis}
-    ceiling = args.ceiling or default_ceiling(binaries["keel"])
-    rate_sides = SIDES + (("ceiling",) if ceiling else ())
-    if ceiling:
-        binaries["ceiling"] = os.path.abspath(ceiling)
+    null_server = args.null or default_null_server(binaries["keel"])
+    rate_sides = SIDES + (("null",) if null_server else ())
+    if null_server:
+        binaries["null"] = os.path.abspath(null_server)
     per_pipeline = {1: max(1, requests // 5), 16: requests}
 
     results = {
@@ -306,7 +306,7 @@ def main():
                    "cpus": os.cpu_count(), "machine": platform.platform(),
                    "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
         "versions": {s: version(binaries[s]) for s in SIDES},
-        "ceiling": binaries.get("ceiling"),
+        "null_server": binaries.get("null"),
         "benchmarks": [], "memory": {}, "load_before": loadavg(),
     }
 
@@ -321,8 +321,8 @@ def main():
                 cpu = {side: 0.0 for side in rate_sides}
                 for i, op in enumerate(OPS):
                     # Each test runs on both servers back to back, the first one alternating, so
-                    # a slow moment of the machine falls on both sides of a pair; the ceiling
-                    # right after them.
+                    # a slow moment of the machine falls on both sides of a pair; the null
+                    # server right after them.
                     order = SIDES if (rep + i + pl) % 2 == 0 else SIDES[::-1]
                     for side in order + rate_sides[len(SIDES):]:
                         cpu_before = cpu_seconds(servers[side].proc.pid)
