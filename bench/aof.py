@@ -10,7 +10,6 @@ table; --json also writes the raw numbers. See bench/README.md.
 """
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -22,8 +21,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from run import (SIDES, ServerProcess, default_null_server, fmt_ratio, loadavg, log, raw_call,  # noqa: E402
-                 version)
+from run import (SIDES, ServerProcess, add_server_options, fmt_ratio, loadavg, log,  # noqa: E402
+                 raw_call, server_binaries, version, write_json)
 
 CLIENTS = 50
 
@@ -118,22 +117,17 @@ ROWS = [("set_always", "SET, appendfsync always, requests/s"),
         ("set_off", "SET, no AOF, requests/s")]
 # keel-bench-null's runs: which of them stands beside each row.
 NULL_OF = {"set_always": "set_always", "set_everysec": "set_always",
-              "get_during_always": "get_during_always", "set_off": "set_always"}
+           "get_during_always": "get_during_always", "set_off": "set_always"}
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--keel", required=True, help="path to keel-server (a Release build)")
-    p.add_argument("--redis", default="/usr/bin/redis-server")
-    p.add_argument("--null", default=None,
-                   help="keel-bench-null (default: bench/keel-bench-null in keel-server's build "
-                        "tree; without it the null column is n/a)")
+    add_server_options(p, null=True)
     p.add_argument("--repeats", type=int, default=3, help="rounds per server (3)")
     p.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
     p.add_argument("--json", help="also write the raw results here")
     args = p.parse_args()
-    binaries = {"keel": os.path.abspath(args.keel), "redis": args.redis}
-    null_server = args.null or default_null_server(binaries["keel"])
+    binaries = server_binaries(args)
     requests = {"always": 100_000, "everysec": 1_000_000, "get": 1_000_000}
     if args.quick:
         requests = {k: v // 20 for k, v in requests.items()}
@@ -149,9 +143,9 @@ def main():
                 log("round %d: %s" % (rep + 1, s))
                 for k, v in one_round(binaries[s], work, requests).items():
                     runs[s][k].append(v)
-            if null_server:
+            if "null" in binaries:
                 log("round %d: null server" % (rep + 1))
-                for k, v in one_round(null_server, work, requests, null=True).items():
+                for k, v in one_round(binaries["null"], work, requests, null=True).items():
                     runs["null"].setdefault(k, []).append(v)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -178,9 +172,7 @@ def main():
                  "Load average before/after: %.2f / %.2f." % (args.repeats, results["load_before"],
                                                               results["load_after"]))
     print("\n".join(lines))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
+    write_json(args.json, results)
 
 
 if __name__ == "__main__":

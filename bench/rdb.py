@@ -8,7 +8,6 @@ writes the raw numbers. See bench/README.md.
 """
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -20,8 +19,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from run import (SIDES, ServerProcess, dbsize, fmt_ratio, loadavg, log, raw_call,  # noqa: E402
-                 version, write_collection_file, write_load_file)
+from run import (SIDES, ServerProcess, add_server_options, dbsize, fmt_ratio, loadavg,  # noqa: E402
+                 log, raw_call, server_binaries, version, write_collection_file, write_json,
+                 write_load_file)
 
 
 def start(binary, data_dir):
@@ -97,13 +97,12 @@ def cow_under_load(server, keys):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--keel", required=True, help="path to keel-server (a Release build)")
-    p.add_argument("--redis", default="/usr/bin/redis-server")
+    add_server_options(p)
     p.add_argument("--keys", type=int, default=3_000_000, help="string keys (3,000,000)")
     p.add_argument("--repeats", type=int, default=3, help="SAVE/BGSAVE/load runs per server")
     p.add_argument("--json", help="also write the raw results here")
     args = p.parse_args()
-    binaries = {"keel": os.path.abspath(args.keel), "redis": args.redis}
+    binaries = server_binaries(args)
 
     work = tempfile.mkdtemp(prefix="keel-bench-rdb-")
     strings = os.path.join(work, "strings.resp")
@@ -168,9 +167,7 @@ def main():
                  "before/after: %.2f / %.2f." % (args.repeats, results["load_before"],
                                                  results["load_after"]))
     print("\n".join(lines))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
+    write_json(args.json, results)
 
 
 if __name__ == "__main__":

@@ -198,10 +198,36 @@ def measure_memory(binary, load_path, keys):
         server.stop()
 
 
-def default_null_server(keel):
-    """bench/keel-bench-null in the build tree keel-server (build/X/server/keel-server) is in."""
-    path = os.path.join(os.path.dirname(os.path.dirname(keel)), "bench", "keel-bench-null")
-    return path if os.access(path, os.X_OK) else None
+def add_server_options(p, null=False):
+    """The comparison scripts' --keel and --redis options, and --null when `null`."""
+    p.add_argument("--keel", required=True, help="path to keel-server (a Release build)")
+    p.add_argument("--redis", default="/usr/bin/redis-server")
+    if null:
+        p.add_argument("--null", default=None,
+                       help="keel-bench-null, a server that does no work (default: "
+                            "bench/keel-bench-null in keel-server's build tree; the null column "
+                            "is n/a without it)")
+
+
+def server_binaries(args):
+    """{"keel": ..., "redis": ...} from the options, plus "null" when --null was given or
+    bench/keel-bench-null is in the build tree keel-server (build/X/server/keel-server) is in."""
+    binaries = {"keel": os.path.abspath(args.keel), "redis": args.redis}
+    if hasattr(args, "null"):
+        built = os.path.join(os.path.dirname(os.path.dirname(binaries["keel"])), "bench",
+                             "keel-bench-null")
+        null = args.null or (built if os.access(built, os.X_OK) else None)
+        if null:
+            binaries["null"] = os.path.abspath(null)
+    return binaries
+
+
+def write_json(path, results):
+    """--json: every raw number of the run."""
+    if path:
+        with open(path, "w") as f:
+            json.dump(results, f, indent=2)
+            f.write("\n")
 
 
 def version(binary):
@@ -275,11 +301,7 @@ def markdown(results):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--keel", required=True, help="path to keel-server (a Release build)")
-    p.add_argument("--redis", default="/usr/bin/redis-server")
-    p.add_argument("--null", default=None,
-                   help="keel-bench-null, a server that does no work (default: bench/keel-bench-null "
-                        "in keel-server's build tree; the null column is n/a without it)")
+    add_server_options(p, null=True)
     p.add_argument("--requests", type=int, default=None,
                    help="requests per test at pipeline 16 (default 1,000,000; pipeline 1 runs a "
                         "fifth of that)")
@@ -293,11 +315,8 @@ def main():
     requests = args.requests or (100_000 if args.quick else 1_000_000)
     repeats = args.repeats or (1 if args.quick else 3)
     keys = args.keys or (100_000 if args.quick else 1_000_000)
-    binaries = {"keel": os.path.abspath(args.keel), "redis": args.redis}
-    null_server = args.null or default_null_server(binaries["keel"])
-    rate_sides = SIDES + (("null",) if null_server else ())
-    if null_server:
-        binaries["null"] = os.path.abspath(null_server)
+    binaries = server_binaries(args)
+    rate_sides = SIDES + (("null",) if "null" in binaries else ())
     per_pipeline = {1: max(1, requests // 5), 16: requests}
 
     results = {
@@ -383,10 +402,7 @@ def main():
 
     results["load_after"] = loadavg()
     print(markdown(results))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
-            f.write("\n")
+    write_json(args.json, results)
     ok = all(row["keel_median"] and row["redis_median"] for row in results["benchmarks"])
     ok = ok and all(results["memory"][s].get("keys_loaded") == keys for s in SIDES)
     ok = ok and all(row[s].get("keys_loaded") == row["collections"]
